@@ -227,7 +227,8 @@ THUMBNAIL_SIZE = env_int("THUMBNAIL_SIZE", 256)
 ORPHAN_FILE_GRACE_S = env_int("ORPHAN_FILE_GRACE_S", 6 * 3600)
 
 # --- Augmentation ------------------------------------------------------------------------------
-NLTK_DATA = Path(os.environ.get("NLTK_DATA_DIR", DATA_DIR / "nltk_data"))
+# Installed by `make run` / `make test` (scripts/install_wordnet.py); lives with the checkout, not the data.
+NLTK_DATA = Path(os.environ.get("NLTK_DATA_DIR", BASE_DIR / ".data" / "nltk_data"))
 # The LLM endpoint is set by the operator only, never by project users (no SSRF through the API).
 LLM_BASE_URL = os.environ.get("LLM_BASE_URL", "")
 LLM_API_KEY = os.environ.get("LLM_API_KEY", "")

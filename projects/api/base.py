@@ -56,6 +56,24 @@ class ProjectScopedMixin(ServiceErrorMixin):
 
 
 class ProjectScopedViewSet(ProjectScopedMixin, viewsets.GenericViewSet):  # type: ignore[type-arg]
+    """Subclasses implement `scoped_queryset()`, which may use `self.project`.
+
+    Ids in URLs are digits only, so a malformed id answers 404 from the router.
+    """
+
+    lookup_value_regex = r"[0-9]+"
+
+    def scoped_queryset(self) -> QuerySet[Any]:
+        raise NotImplementedError
+
+    def get_queryset(self) -> QuerySet[Any]:
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no project
+            return self.get_serializer_class().Meta.model.objects.none()  # type: ignore[attr-defined, no-any-return]
+        return self.scoped_queryset()
+
+    def get_object(self) -> Any:
+        return scoped_get(self.get_queryset(), pk=self.kwargs[self.lookup_url_kwarg or self.lookup_field])
+
     def get_serializer_context(self) -> dict[str, Any]:
         context = super().get_serializer_context()
         if hasattr(self, "project"):
