@@ -192,13 +192,14 @@ if REDIS_URL:
     CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT_S}
 else:
     _broker_dir = DATA_DIR / "celery-broker"
-    for _sub in ("queue", "processed"):
+    for _sub in ("queue", "processed", "control"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
     # The filesystem transport reads and writes message files in one shared folder.
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
 
@@ -225,6 +226,23 @@ DATA_UPLOAD_MAX_NUMBER_FILES = env_int("MAX_FILES_PER_REQUEST", 5000)
 THUMBNAIL_SIZE = env_int("THUMBNAIL_SIZE", 256)
 # Files in storage with no database row older than this are orphans from interrupted uploads.
 ORPHAN_FILE_GRACE_S = env_int("ORPHAN_FILE_GRACE_S", 6 * 3600)
+
+# --- Annotations (labeling app) ---------------------------------------------------------------
+# One annotation request (regions and a time report, or a mask PNG): larger bodies answer 413 before
+# any parsing, so a runaway client cannot make a worker parse megabytes of JSON.
+ANNOTATION_MAX_BODY_BYTES = env_int("ANNOTATION_MAX_BODY_BYTES", 10 * 1024**2)
+# One predictions import, which carries many items' regions in one request.
+PREDICTION_IMPORT_MAX_BODY_BYTES = env_int("PREDICTION_IMPORT_MAX_BODY_BYTES", 64 * 1024**2)
+# JSON nested deeper than this is refused with 400 (no valid body needs more than 9 levels); deep
+# nesting otherwise costs recursion in the parser and every walker after it.
+ANNOTATION_MAX_JSON_DEPTH = env_int("ANNOTATION_MAX_JSON_DEPTH", 20)
+# Regions in one annotation, points in one polygon ring, events in one time report.
+ANNOTATION_MAX_REGIONS = env_int("ANNOTATION_MAX_REGIONS", 5000)
+ANNOTATION_MAX_POLYGON_POINTS = env_int("ANNOTATION_MAX_POLYGON_POINTS", 20_000)
+ANNOTATION_MAX_TIME_EVENTS = env_int("ANNOTATION_MAX_TIME_EVENTS", 10_000)
+# Coordinates may lie this many pixels outside the image (a drag that ends just past the border) and
+# are clipped to it; anything further out is an error.
+ANNOTATION_COORDINATE_TOLERANCE_PX = float(os.environ.get("ANNOTATION_COORDINATE_TOLERANCE_PX") or 2.0)
 
 # --- Augmentation ------------------------------------------------------------------------------
 # Installed by `make run` / `make test` (scripts/install_wordnet.py); lives with the checkout, not the data.
