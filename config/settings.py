@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "projects",
     "labeling",
     "augmentation",
+    "exchange",
     "frontend",
 ]
 
