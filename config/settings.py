@@ -148,15 +148,19 @@ elif STORAGE_BACKEND == "local":
     _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 else:
     raise ImproperlyConfigured(f"STORAGE_BACKEND must be 'local' or 's3', got {STORAGE_BACKEND!r}.")
+# Development and tests serve static files straight from the apps' folders; production serves the
+# hashed, compressed copies `collectstatic` made (cache-busting names, gzip/brotli).
+STATIC_FROM_SOURCE = env_bool("STATIC_FROM_SOURCE", DEBUG)
 STORAGES = {
     "default": _default_storage,
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-        if DEBUG
+        if STATIC_FROM_SOURCE
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
-WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_USE_FINDERS = STATIC_FROM_SOURCE
+WHITENOISE_AUTOREFRESH = STATIC_FROM_SOURCE
 
 # --- Services -------------------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
