@@ -156,7 +156,7 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if STATIC_FROM_SOURCE
-        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        else "config.storage.StaticStorage"
     },
 }
 WHITENOISE_USE_FINDERS = STATIC_FROM_SOURCE
@@ -192,6 +192,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE = {
     "clean-orphan-files": {"task": "projects.clean_orphan_files", "schedule": 3600.0},
+    # Export files past EXPORT_RETENTION_HOURS are deleted from storage.
+    "delete-expired-exports": {"task": "exchange.delete_expired_exports", "schedule": 3600.0},
 }
 if REDIS_URL:
     CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT_S}
@@ -258,6 +260,15 @@ LLM_API_KEY = os.environ.get("LLM_API_KEY", "")
 LLM_MODEL = os.environ.get("LLM_MODEL", "")
 LLM_TIMEOUT_S = env_int("LLM_TIMEOUT_S", 60)
 
+# --- Export and import (exchange app) ------------------------------------------------------------
+# Exports of at most this many items stream straight from the API (labels only): they take a few
+# seconds at most, well inside a web worker's timeout. Larger ones (or `async`) run as a Celery job.
+EXPORT_SYNC_MAX_ITEMS = env_int("EXPORT_SYNC_MAX_ITEMS", 20_000)
+# With images the bytes, not the labels, take the time: fewer items stream directly.
+EXPORT_SYNC_MAX_ITEMS_WITH_IMAGES = env_int("EXPORT_SYNC_MAX_ITEMS_WITH_IMAGES", 1_000)
+# A finished export job's file is kept this long for download, then deleted by the beat task.
+EXPORT_RETENTION_HOURS = env_int("EXPORT_RETENTION_HOURS", 24)
+
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -282,6 +293,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several serializers have a `status` field over different choice sets: name each set once.
+    "ENUM_NAME_OVERRIDES": {
+        "JobStatusEnum": "projects.progress.JobStatus",
+        "AnnotationStatusEnum": "labeling.models.AnnotationStatus",
+        "ImportedAnnotationStatusEnum": [("submitted", "Submitted"), ("accepted", "Accepted")],
+    },
 }
 
 # --- Security -------------------------------------------------------------------------------
