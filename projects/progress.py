@@ -6,7 +6,7 @@ several workers can report at once, and a finished job's result becomes visible 
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -60,22 +60,43 @@ class TrackedJob(models.Model):
 
     def progress(self) -> dict[str, Any]:
         """Counts, rate and ETA as the API shows them."""
-        processed = self.done + self.failed
-        end = self.finished_at or timezone.now()
-        elapsed = (end - self.started_at).total_seconds() if self.started_at else 0.0
-        rate = processed / elapsed if elapsed > 0 and processed else None
-        remaining = max(self.total - processed, 0)
-        eta = None
-        if rate and not self.is_finished and remaining:
-            eta = (timezone.now() + timedelta(seconds=remaining / rate)).isoformat()
-        return {
-            "status": self.status,
-            "total": self.total,
-            "done": self.done,
-            "failed": self.failed,
-            "queued": remaining if not self.is_finished else 0,
-            "percent": round(100.0 * processed / self.total, 1) if self.total else (100.0 if self.is_finished else 0.0),
-            "items_per_s": round(rate, 2) if rate else None,
-            "eta": eta,
-            "elapsed_s": round(elapsed, 1),
-        }
+        return compute_progress(
+            status=self.status,
+            total=self.total,
+            done=self.done,
+            failed=self.failed,
+            started_at=self.started_at,
+            finished_at=self.finished_at,
+        )
+
+
+def compute_progress(
+    *,
+    status: str,
+    total: int,
+    done: int,
+    failed: int,
+    started_at: datetime | None,
+    finished_at: datetime | None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    now = now or timezone.now()
+    finished = status in FINISHED
+    processed = done + failed
+    elapsed = ((finished_at or now) - started_at).total_seconds() if started_at else 0.0
+    rate = processed / elapsed if elapsed > 0 and processed else None
+    remaining = max(total - processed, 0)
+    eta = None
+    if rate and not finished and remaining:
+        eta = (now + timedelta(seconds=remaining / rate)).isoformat()
+    return {
+        "status": status,
+        "total": total,
+        "done": done,
+        "failed": failed,
+        "queued": 0 if finished else remaining,
+        "percent": round(100.0 * processed / total, 1) if total else (100.0 if finished else 0.0),
+        "items_per_s": round(rate, 2) if rate else None,
+        "eta": eta,
+        "elapsed_s": round(elapsed, 1),
+    }

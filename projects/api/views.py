@@ -60,6 +60,9 @@ class ProjectViewSet(ServiceErrorMixin, viewsets.ModelViewSet):  # type: ignore[
         services.update_project(serializer.instance, **serializer.validated_data)
         serializer.instance = self.get_object()
 
+    def perform_destroy(self, instance: Project) -> None:
+        services.delete_project(instance)
+
 
 class LabelClassViewSet(ProjectScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
     """The project's label schema. Renaming keeps ids; deleting a class in use answers 409."""
@@ -69,7 +72,6 @@ class LabelClassViewSet(ProjectScopedViewSet, mixins.ListModelMixin, mixins.Retr
 
     def scoped_queryset(self) -> QuerySet[LabelClass]:
         return LabelClass.objects.filter(project=self.project)
-
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = LabelClassSerializer(data=request.data)
@@ -98,7 +100,6 @@ class MembershipViewSet(ProjectScopedViewSet, mixins.ListModelMixin, mixins.Retr
 
     def scoped_queryset(self) -> QuerySet[Membership]:
         return Membership.objects.filter(project=self.project).select_related("user")
-
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = MembershipSerializer(data=request.data)
@@ -179,7 +180,6 @@ class ItemViewSet(ProjectScopedViewSet, mixins.ListModelMixin, mixins.RetrieveMo
     def scoped_queryset(self) -> QuerySet[Item]:
         version = resolve_version(self.project, self.request.query_params.get("version"))
         return selectors.items_in_version(version).order_by("id")
-
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         services.delete_item(self.get_object())
