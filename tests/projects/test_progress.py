@@ -1,10 +1,9 @@
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from django.utils import timezone
 
 from projects.progress import JobStatus, compute_progress
 
-NOW = datetime(2026, 1, 1, 12, 0, 0, tzinfo=timezone.UTC)
+NOW = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
 
 
 def test_progress_reports_rate_and_eta_from_counts_and_elapsed_time():
