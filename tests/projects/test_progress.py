@@ -1,6 +1,5 @@
 from datetime import UTC, datetime, timedelta
 
-
 from projects.progress import JobStatus, compute_progress
 
 NOW = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
