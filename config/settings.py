@@ -194,9 +194,17 @@ CELERY_BEAT_SCHEDULE = {
     "clean-orphan-files": {"task": "projects.clean_orphan_files", "schedule": 3600.0},
     # Export files past EXPORT_RETENTION_HOURS are deleted from storage.
     "delete-expired-exports": {"task": "exchange.delete_expired_exports", "schedule": 3600.0},
+    # Augmentation chunks whose worker died without the broker redelivering them are queued again.
+    "requeue-stalled-augmentation-chunks": {"task": "augmentation.requeue_stalled_chunks", "schedule": 300.0},
 }
 if REDIS_URL:
-    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT_S}
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
+        "visibility_timeout": CELERY_VISIBILITY_TIMEOUT_S,
+        # A killed worker's unacknowledged message returns once it is older than the visibility timeout, at
+        # the next sweep; sweep every 10 s rather than kombu's default of every 10th tick (~100 s).
+        "unacked_restore_interval": 10,
+        "unacked_restore_throttle": 1,
+    }
 else:
     _broker_dir = DATA_DIR / "celery-broker"
     for _sub in ("queue", "processed", "control"):
@@ -259,6 +267,18 @@ LLM_BASE_URL = os.environ.get("LLM_BASE_URL", "")
 LLM_API_KEY = os.environ.get("LLM_API_KEY", "")
 LLM_MODEL = os.environ.get("LLM_MODEL", "")
 LLM_TIMEOUT_S = env_int("LLM_TIMEOUT_S", 60)
+# Source items per Celery task of an augmentation job: enough that the broker and database cost little per
+# item, few enough that a killed worker redoes little and progress moves.
+AUGMENTATION_CHUNK_SIZE = env_int("AUGMENTATION_CHUNK_SIZE", 50)
+# A chunk runs at most this many times (worker killed, database gone); then its items fail with the reason,
+# so a job never stays running because one chunk keeps crashing its worker.
+AUGMENTATION_MAX_ATTEMPTS = env_int("AUGMENTATION_MAX_ATTEMPTS", 3)
+# Copies one item may get in a job (copies per item, plus what class balancing adds).
+AUGMENTATION_MAX_COPIES_PER_ITEM = env_int("AUGMENTATION_MAX_COPIES_PER_ITEM", 50)
+# Previews shrink images to this longest side, which keeps 8 copies well under a second.
+AUGMENTATION_PREVIEW_MAX_SIDE = env_int("AUGMENTATION_PREVIEW_MAX_SIDE", 768)
+# Test only: seconds each augmented output sleeps, so the SIGKILL integration test can kill a worker mid-job.
+AUGMENTATION_TEST_DELAY_S = float(os.environ.get("AUGMENTATION_TEST_DELAY_S") or 0)
 
 # --- Export and import (exchange app) ------------------------------------------------------------
 # Exports of at most this many items stream straight from the API (labels only): they take a few
@@ -297,6 +317,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "JobStatusEnum": "projects.progress.JobStatus",
         "AnnotationStatusEnum": "labeling.models.AnnotationStatus",
+        "DatasetVersionStatusEnum": "projects.models.VersionStatus",
         "ImportedAnnotationStatusEnum": [("submitted", "Submitted"), ("accepted", "Accepted")],
     },
 }

@@ -9,4 +9,9 @@ urlpatterns = [
     path("login/", views.ThrottledLoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", views.project_list, name="project-list"),
+    path("projects/<int:project_id>/", views.project_detail, name="project-detail"),
+    path("projects/<int:project_id>/upload/", views.project_upload, name="project-upload"),
+    path("projects/<int:project_id>/settings/", views.project_settings, name="project-settings"),
+    path("projects/<int:project_id>/items/<int:item_id>/", views.item_detail, name="item-detail"),
+    path("account/token/", views.api_token, name="api-token"),
 ]

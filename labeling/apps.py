@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class LabelingConfig(AppConfig):
     name = "labeling"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from labeling import receivers  # noqa: F401  (connects the signal receivers)

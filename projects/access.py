@@ -46,7 +46,7 @@ def get_membership(project_id: int | str, user: AbstractBaseUser | AnonymousUser
     if not user.is_authenticated:
         raise Http404
     try:
-        return Membership.objects.select_related("project").get(project_id=int(project_id), user=user)
+        return Membership.objects.select_related("project").get(project_id=int(project_id), user_id=user.pk)
     except (Membership.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
 

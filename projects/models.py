@@ -125,7 +125,9 @@ class DatasetVersion(models.Model):
     parent = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="children")
     # Where this version came from (e.g. {"job": 12, "pipeline": {...}}), for provenance.
     provenance = models.JSONField(default=dict, blank=True)
-    items = models.ManyToManyField("Item", through="VersionItem", related_name="versions")
+    items: models.ManyToManyField[Item, VersionItem] = models.ManyToManyField(
+        "Item", through="VersionItem", related_name="versions"
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -219,11 +221,6 @@ class VersionItem(models.Model):
 
     def __str__(self) -> str:
         return f"item {self.item_id} in version {self.version_id} ({self.split or 'unassigned'})"
-
-
-class UploadStatus(models.TextChoices):
-    DONE = "done", "Done"
-    FAILED = "failed", "Failed"
 
 
 class Upload(models.Model):

@@ -51,12 +51,12 @@ class TrackedJob(models.Model):
 
     def mark_running(self) -> None:
         """Move queued → running once; later calls (other chunks, retries) change nothing."""
-        type(self).objects.filter(pk=self.pk, status=JobStatus.QUEUED).update(
+        type(self)._default_manager.filter(pk=self.pk, status=JobStatus.QUEUED).update(
             status=JobStatus.RUNNING, started_at=timezone.now()
         )
 
     def add_progress(self, *, done: int = 0, failed: int = 0) -> None:
-        type(self).objects.filter(pk=self.pk).update(done=F("done") + done, failed=F("failed") + failed)
+        type(self)._default_manager.filter(pk=self.pk).update(done=F("done") + done, failed=F("failed") + failed)
 
     def progress(self) -> dict[str, Any]:
         """Counts, rate and ETA as the API shows them."""

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 
 from projects.models import Dataset, DatasetVersion, Item, Membership, Project, VersionItem, VersionStatus
 
 
-def projects_for_user(user: AbstractBaseUser) -> QuerySet[Project]:
+def projects_for_user(user: User) -> QuerySet[Project]:
     role = Membership.objects.filter(project=OuterRef("pk"), user=user).values("role")[:1]
     return (
         Project.objects.filter(memberships__user=user)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 
@@ -42,9 +42,7 @@ class ConflictError(ServiceError):
 
 
 @transaction.atomic
-def create_project(
-    *, user: AbstractBaseUser, name: str, classes: Sequence[dict[str, Any]] = (), **fields: Any
-) -> Project:
+def create_project(*, user: User, name: str, classes: Sequence[dict[str, Any]] = (), **fields: Any) -> Project:
     project = Project.objects.create(name=name, created_by=user, **fields)
     Membership.objects.create(project=project, user=user, role=Role.MANAGER)
     dataset = Dataset.objects.create(project=project, name="default")
@@ -117,7 +115,7 @@ def reorder_classes(project: Project, class_ids: Sequence[int]) -> None:
 
 
 @transaction.atomic
-def add_member(*, project: Project, user: AbstractBaseUser, role: str) -> Membership:
+def add_member(*, project: Project, user: User, role: str) -> Membership:
     if Membership.objects.filter(project=project, user=user).exists():
         raise ConflictError(f"{user.get_username()} is already a member of this project.", field="user")
     return Membership.objects.create(project=project, user=user, role=role)
@@ -150,7 +148,7 @@ def _ensure_another_manager(membership: Membership) -> None:
 
 
 @transaction.atomic
-def create_dataset(*, project: Project, name: str, user: AbstractBaseUser) -> Dataset:
+def create_dataset(*, project: Project, name: str, user: User) -> Dataset:
     if Dataset.objects.filter(project=project, name=name).exists():
         raise ConflictError(f"A dataset named {name!r} already exists.", field="name")
     dataset = Dataset.objects.create(project=project, name=name)
@@ -204,9 +202,23 @@ def _require_working(version: DatasetVersion) -> None:
 
 
 @transaction.atomic
+def delete_project(project: Project) -> None:
+    """Delete a project with everything in it. Regions protect their classes (so a class in use cannot
+    be deleted on its own); the project's annotations go first so its classes can go with it."""
+    # The reverse relation comes from labeling, which projects must not import.
+    project.annotations.all().delete()  # type: ignore[attr-defined]
+    project.delete()
+
+
+@transaction.atomic
 def delete_item(item: Item) -> None:
     """Delete the row now and its files only once the deletion has committed."""
-    names = [f.name for f in (item.file, item.thumbnail) if f]
+    names = [f.name for f in (item.file, item.thumbnail) if f and f.name]
     storage = item.file.storage
     item.delete()
-    transaction.on_commit(lambda: [storage.delete(name) for name in names])
+
+    def delete_files() -> None:
+        for name in names:
+            storage.delete(name)
+
+    transaction.on_commit(delete_files)

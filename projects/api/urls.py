@@ -17,4 +17,5 @@ urlpatterns = [
     path("auth/token/", views.ThrottledObtainAuthToken.as_view(), name="api-token"),
     path("", include(router.urls)),
     path("projects/<int:project_pk>/", include(nested.urls)),
+    path("projects/<int:project_pk>/uploads/", include("projects.api.upload_views")),
 ]

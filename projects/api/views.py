@@ -17,7 +17,7 @@ from rest_framework.throttling import ScopedRateThrottle
 
 from projects import selectors, services
 from projects.access import Ability, get_membership, require
-from projects.api.base import ProjectScopedViewSet, ServiceErrorMixin, parse_id, scoped_get
+from projects.api.base import ProjectScopedViewSet, ServiceErrorMixin, current_user, parse_id, scoped_get
 from projects.api.serializers import (
     BulkSplitSerializer,
     DatasetSerializer,
@@ -43,7 +43,7 @@ class ProjectViewSet(ServiceErrorMixin, viewsets.ModelViewSet):  # type: ignore[
     def get_queryset(self) -> QuerySet[Project]:
         if getattr(self, "swagger_fake_view", False):
             return Project.objects.none()
-        return selectors.projects_for_user(self.request.user)  # type: ignore[arg-type]
+        return selectors.projects_for_user(current_user(self.request))
 
     def get_object(self) -> Project:
         membership = get_membership(self.kwargs["pk"], self.request.user)
@@ -52,7 +52,7 @@ class ProjectViewSet(ServiceErrorMixin, viewsets.ModelViewSet):  # type: ignore[
         return scoped_get(self.get_queryset(), pk=membership.project_id)  # type: ignore[return-value]
 
     def perform_create(self, serializer: BaseSerializer[Project]) -> None:
-        project = services.create_project(user=self.request.user, **serializer.validated_data)  # type: ignore[arg-type]
+        project = services.create_project(user=current_user(self.request), **serializer.validated_data)
         serializer.instance = selectors.projects_for_user(self.request.user).get(pk=project.pk)  # type: ignore[arg-type]
 
     def perform_update(self, serializer: BaseSerializer[Project]) -> None:
@@ -128,7 +128,7 @@ class DatasetViewSet(ProjectScopedViewSet, mixins.ListModelMixin, mixins.Retriev
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = DatasetSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        dataset = services.create_dataset(project=self.project, user=request.user, **data.validated_data)  # type: ignore[arg-type]
+        dataset = services.create_dataset(project=self.project, user=current_user(request), **data.validated_data)
         return Response(DatasetSerializer(dataset).data, status=status.HTTP_201_CREATED)
 
 
@@ -163,7 +163,8 @@ class ItemFilter(django_filters.FilterSet):
         fields = ["status", "kind"]
 
     def filter_split(self, queryset: QuerySet[Item], name: str, value: str) -> QuerySet[Item]:
-        return queryset.filter(split="" if value == "none" else value)
+        # `split` is annotated by selectors.items_in_version (the split in the chosen version).
+        return queryset.filter(split="" if value == "none" else value)  # type: ignore[misc]
 
     def filter_class(self, queryset: QuerySet[Item], name: str, value: int) -> QuerySet[Item]:
         # Regions live in the labeling app; the reverse relation keeps projects free of imports from it.

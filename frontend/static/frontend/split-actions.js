@@ -1,0 +1,89 @@
+// Manager actions on the gallery: select items, set their split, or split everything at random.
+
+import { api } from "./api.js";
+import { $, $$, announce, showMessage, splitLabel } from "./dom.js";
+import { clearErrors, setBusy, showErrors } from "./forms.js";
+
+export function wireSplitActions({ itemsUrl, state, reload }) {
+  const selectPage = $("#select-page");
+  const count = $("#selection-count");
+  const apply = $("#bulk-split-apply");
+  const target = $("#bulk-split");
+  const notice = $("#gallery-notice");
+  const dialog = $("#random-split-dialog");
+  const splitForm = $("#random-split-form");
+
+  function refresh() {
+    const onPage = state.items.map((item) => item.id);
+    const chosen = onPage.filter((id) => state.selected.has(id)).length;
+    selectPage.checked = onPage.length > 0 && chosen === onPage.length;
+    selectPage.indeterminate = chosen > 0 && chosen < onPage.length;
+    selectPage.disabled = onPage.length === 0;
+    count.textContent = `${state.selected.size} selected`;
+    apply.disabled = state.selected.size === 0;
+  }
+
+  function toggle(id, on, cardElement) {
+    if (on) state.selected.add(id);
+    else state.selected.delete(id);
+    cardElement?.classList.toggle("is-selected", on);
+    refresh();
+  }
+
+  selectPage.addEventListener("change", () => {
+    for (const element of $$("#gallery-grid .item-card")) {
+      const box = element.querySelector(".item-select input");
+      box.checked = selectPage.checked;
+      toggle(Number(element.dataset.id), selectPage.checked, element);
+    }
+  });
+
+  apply.addEventListener("click", async () => {
+    const items = Array.from(state.selected);
+    apply.disabled = true;
+    showMessage(notice, "");
+    try {
+      const result = await api.post(`${itemsUrl}split/`, { items, split: target.value });
+      state.selected.clear();
+      const message = `${result.updated} item${result.updated === 1 ? "" : "s"} set to ${splitLabel(target.value)}.`;
+      showMessage(notice, message);
+      announce(message);
+      await reload();
+    } catch (error) {
+      showMessage($("#gallery-error"), error.detail);
+      refresh();
+    }
+  });
+
+  $("#random-split-open").addEventListener("click", () => {
+    clearErrors(splitForm);
+    dialog.showModal();
+  });
+  dialog.querySelector("[data-close-dialog]").addEventListener("click", () => dialog.close());
+  splitForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const fields = splitForm.elements;
+    const data = {
+      train: Number(fields.train.value),
+      val: Number(fields.val.value),
+      test: Number(fields.test.value),
+      seed: Number.parseInt(fields.seed.value, 10),
+      only_unassigned: fields.only_unassigned.checked,
+    };
+    setBusy(splitForm, true);
+    try {
+      const result = await api.post(`${itemsUrl}random-split/`, data);
+      dialog.close();
+      const message = `Random split: ${result.train} train, ${result.val} validation, ${result.test} test.`;
+      showMessage(notice, message);
+      announce(message);
+      await reload();
+    } catch (error) {
+      showErrors(splitForm, error);
+    } finally {
+      setBusy(splitForm, false);
+    }
+  });
+
+  return { refresh, toggle };
+}

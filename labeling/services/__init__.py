@@ -1,0 +1,1 @@
+"""Writes for annotations, the work queue, labelling time, reviews and predictions, one module per topic."""
