@@ -1,4 +1,4 @@
-"""Every role × every endpoint: what each member may do, and that outsiders always get 404.
+"""Every role by every endpoint: what each member may do, and that outsiders always get 404.
 
 Each row names an endpoint, its method, a body, and the roles allowed. A role that is allowed must
 not get 403/404 (the exact success code is each endpoint's own test's business); a member without

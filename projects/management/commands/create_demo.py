@@ -11,8 +11,7 @@ import secrets
 from typing import Any
 
 import numpy as np
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -107,9 +106,8 @@ class Command(BaseCommand):
         upload = upload_files(project=project, user=user, files=demo_files(), options=UploadOptions())
         self._report(project, upload)
 
-    def _demo_user(self) -> AbstractBaseUser:
-        user_model = get_user_model()
-        user = user_model.objects.filter(username=DEMO_USERNAME).first()
+    def _demo_user(self) -> User:
+        user = User.objects.filter(username=DEMO_USERNAME).first()
         if user is not None:
             self.stdout.write(
                 f"Demo account {DEMO_USERNAME!r} already exists; its password was printed when it was created. "
@@ -117,7 +115,7 @@ class Command(BaseCommand):
             )
             return user
         password = secrets.token_urlsafe(12)
-        user = user_model.objects.create_user(username=DEMO_USERNAME, password=password)
+        user = User.objects.create_user(username=DEMO_USERNAME, password=password)
         self.stdout.write(
             self.style.SUCCESS(f"Created the demo account. Log in as {DEMO_USERNAME!r} with password: {password}")
         )
@@ -125,7 +123,7 @@ class Command(BaseCommand):
         return user
 
     @transaction.atomic
-    def _demo_project(self, user: AbstractBaseUser) -> Project:
+    def _demo_project(self, user: User) -> Project:
         project = Project.objects.filter(name=DEMO_PROJECT_NAME, created_by_id=user.pk).first()
         if project is not None:
             return project
