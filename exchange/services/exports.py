@@ -17,7 +17,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -251,7 +251,7 @@ def _read(storage: Any, name: str) -> Iterator[bytes]:
 # --- background jobs --------------------------------------------------------------------------------
 
 
-def start_export_job(plan: Plan, *, user: AbstractBaseUser) -> ExportJob:
+def start_export_job(plan: Plan, *, user: User) -> ExportJob:
     """Record the job and queue its task once the row is committed."""
     from exchange.celery_tasks import run_export
 

@@ -30,7 +30,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import IO, Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -749,12 +749,12 @@ class _TandemWriter:
         self.writer = writer
         self.plan = writer.plan
         members = Membership.objects.filter(project=self.plan.project).select_related("user")
-        self.users: dict[str, AbstractBaseUser] = {m.user.get_username(): m.user for m in members}
+        self.users: dict[str, User] = {m.user.get_username(): m.user for m in members}
 
-    def user(self, name: Any) -> AbstractBaseUser:
+    def user(self, name: Any) -> User:
         return self.users.get(name or "", self.writer.user)
 
-    def maybe_user(self, name: Any) -> AbstractBaseUser | None:
+    def maybe_user(self, name: Any) -> User | None:
         return self.users.get(name) if isinstance(name, str) else None
 
     def write(self) -> None:
