@@ -26,7 +26,15 @@ from django.db import connections
 from django.db.models import Count
 
 from exchange.records import SPLIT_ORDER, AnnotationRecord, ClassRecord, ItemRecord, RegionRecord, export_file_name
-from labeling.models import Annotation, AnnotationRevision, AnnotationStatus, Region, Review, WorkSession
+from labeling.models import (
+    REGION_CONTENT_FIELDS,
+    Annotation,
+    AnnotationRevision,
+    AnnotationStatus,
+    Region,
+    Review,
+    WorkSession,
+)
 from projects.models import LabelClass, Project, VersionItem
 
 CHUNK_SIZE = 2000
@@ -159,26 +167,7 @@ FULL_ANNOTATION_FIELDS = (
     "reviewed_at",
     "review_comment",
 )
-REGION_FIELDS = (
-    "annotation_id",
-    "kind",
-    "label_class_id",
-    "key",
-    "x",
-    "y",
-    "width",
-    "height",
-    "points",
-    "holes",
-    "rle",
-    "mask_height",
-    "mask_width",
-    "area",
-    "start",
-    "end",
-    "comment",
-    "confidence",
-)
+REGION_FIELDS = ("annotation_id", *REGION_CONTENT_FIELDS)
 
 
 def _attach_annotations(items: list[ItemRecord], selection: Selection) -> None:

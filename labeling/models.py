@@ -128,6 +128,28 @@ class Region(models.Model):
         return [self.x, self.y, self.width, self.height]  # type: ignore[list-item]
 
 
+# Region columns that carry its content (everything but ids and the annotation), for copies and bulk reads.
+REGION_CONTENT_FIELDS = (
+    "kind",
+    "label_class_id",
+    "key",
+    "x",
+    "y",
+    "width",
+    "height",
+    "points",
+    "holes",
+    "rle",
+    "mask_height",
+    "mask_width",
+    "area",
+    "start",
+    "end",
+    "comment",
+    "confidence",
+)
+
+
 class RevisionAction(models.TextChoices):
     CREATED = "created", "Created"
     EDITED = "edited", "Edited"

@@ -19,13 +19,11 @@ from rest_framework.exceptions import ValidationError
 
 from labeling.models import (
     Annotation,
-    AnnotationRevision,
     AnnotationStatus,
     Assignment,
     AssignmentStatus,
-    Region,
-    RevisionAction,
 )
+from labeling.services.bulk import create_annotations
 from labeling.validation import Schema, validate_regions
 from projects import services as project_services
 from projects.models import AnnotationKind, Item, ItemStatus, Project
@@ -59,34 +57,22 @@ def annotations_from_upload_labels(
                 prepared.append((item, validate_regions(raw, item=item, schema=schema)))
             except ValidationError as error:
                 result.skipped.append({"item": item.pk, "reason": _first_message(error)})
-        annotations = [
-            Annotation(
-                project=project,
-                item=item,
-                annotator=user,
-                status=AnnotationStatus.SUBMITTED,
-                submitted_at=now,
-            )
-            for item, _ in prepared
-        ]
-        Annotation.objects.bulk_create(annotations, batch_size=1000)
-        regions: list[Region] = []
-        revisions: list[AnnotationRevision] = []
-        for annotation, (_, fields_list) in zip(annotations, prepared, strict=True):
-            objects = [Region(annotation=annotation, **fields) for fields in fields_list]
-            regions.extend(objects)
-            revisions.append(
-                AnnotationRevision(
-                    annotation=annotation,
-                    version=1,
-                    action=RevisionAction.IMPORTED,
-                    author=user,
-                    status=annotation.status,
-                    regions=[r.as_dict() for r in objects],
+        create_annotations(
+            [
+                (
+                    Annotation(
+                        project=project,
+                        item=item,
+                        annotator=user,
+                        status=AnnotationStatus.SUBMITTED,
+                        submitted_at=now,
+                    ),
+                    fields_list,
                 )
-            )
-        Region.objects.bulk_create(regions, batch_size=2000)
-        AnnotationRevision.objects.bulk_create(revisions, batch_size=1000)
+                for item, fields_list in prepared
+            ],
+            author_id=user.pk,
+        )
         Assignment.objects.bulk_create(
             [
                 Assignment(project=project, item=item, user=user, status=AssignmentStatus.SUBMITTED)
@@ -98,8 +84,8 @@ def annotations_from_upload_labels(
         # One uploader's labels fill one of the annotators_per_item places.
         status = ItemStatus.SUBMITTED if project.annotators_per_item <= 1 else ItemStatus.IN_PROGRESS
         Item.objects.filter(pk__in=[item.pk for item, _ in prepared]).update(status=status)
-    result.annotations = len(annotations)
-    result.regions = len(regions)
+    result.annotations = len(prepared)
+    result.regions = sum(len(fields_list) for _, fields_list in prepared)
     return result
 
 
