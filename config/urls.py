@@ -11,6 +11,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/v1/", include("projects.api.urls")),
     path("api/v1/", include("labeling.api.urls")),
+    path("api/v1/", include("labeling.analytics.urls")),
     path("api/v1/", include("augmentation.api.urls")),
     path("api/v1/", include("exchange.api.urls")),
     path("", include("frontend.urls")),

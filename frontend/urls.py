@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from frontend import views
+from labeling.analytics import pages as analytics_pages
 
 app_name = "frontend"
 
@@ -15,3 +16,4 @@ urlpatterns = [
     path("projects/<int:project_id>/items/<int:item_id>/", views.item_detail, name="item-detail"),
     path("account/token/", views.api_token, name="api-token"),
 ]
+urlpatterns.append(path("projects/<int:project_id>/analytics/", analytics_pages.dashboard, name="analytics"))

@@ -7,3 +7,4 @@ class LabelingConfig(AppConfig):
 
     def ready(self) -> None:
         from labeling import receivers  # noqa: F401  (connects the signal receivers)
+        from labeling.analytics import receivers as analytics_receivers  # noqa: F401

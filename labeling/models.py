@@ -282,3 +282,7 @@ class WorkSession(models.Model):
     @property
     def submitted_at(self) -> Any:
         return self.ended_at if self.outcome == SessionOutcome.SUBMITTED else None
+
+
+# Time analytics' fact tables live in their own module but belong to this app (and its migrations).
+from labeling.analytics.models import AnalyticsState, AnnotationTimeFact, RegionTimeFact  # noqa: E402,F401

@@ -1,0 +1,267 @@
+"""Time analytics benchmark: 100,000 submitted annotations with time records across 20 annotators.
+
+    .venv/bin/python bench/analytics.py [--annotations 100000] [--annotators 20] [--calls 20] [--sqlite]
+
+It creates a fresh PostgreSQL database (tandem_bench_analytics_<pid>) on the server named by
+BENCH_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432), migrates it, and seeds one project:
+items with 1 annotator (90%) or 2 (10%, so agreement has work to do), each annotation with 0-6 boxes
+and polygons of 3 classes, one work session with a "created" event per region, and reviews on a fifth.
+With --sqlite it uses a temporary SQLite file instead. The database is dropped at the end.
+
+Then it times:
+- refresh: `refresh_project` (the Celery task's body), rebuilding every fact, run twice, the slower kept;
+- the dashboard's API calls (summary, annotators, classes, items, learning-curves, throughput, outliers,
+  cost), each `--calls` times as the manager through Django's test client (in process: the view,
+  middleware, serialisation and queries, without a network hop); p50 and p95 over all calls.
+
+The last line printed is JSON: {"annotations": 100000, "refresh_s": ..., "api_p95_ms": ..., ...}
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+FIGURES = ("summary", "annotators", "classes", "items", "learning-curves", "throughput", "outliers", "cost")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--annotations", type=int, default=100_000)
+    parser.add_argument("--annotators", type=int, default=20)
+    parser.add_argument("--calls", type=int, default=20)
+    parser.add_argument("--sqlite", action="store_true")
+    args = parser.parse_args()
+
+    database, drop = _database(args.sqlite)
+    os.environ["DATABASE_URL"] = database
+    os.environ.setdefault("SECRET_KEY", "bench-only-" + "x" * 40)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("ALLOWED_HOSTS", "*")
+    os.environ.setdefault("DEBUG", "0")
+    os.environ.setdefault("SECURE_COOKIES", "0")
+    sys.path.insert(0, str(ROOT))
+    try:
+        result = run(args)
+    finally:
+        drop()
+    print(json.dumps(result))
+
+
+def _database(sqlite: bool) -> tuple[str, object]:
+    if sqlite:
+        folder = tempfile.TemporaryDirectory()
+        return f"sqlite:///{folder.name}/bench.sqlite3", folder.cleanup
+    import psycopg2
+
+    server = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432")
+    parts = urlsplit(server)
+    name = f"tandem_bench_analytics_{os.getpid()}"
+    admin = psycopg2.connect(urlunsplit(parts._replace(path="/postgres")))
+    admin.autocommit = True
+    admin.cursor().execute(f"CREATE DATABASE {name}")
+
+    def drop() -> None:
+        from django.db import connections
+
+        connections.close_all()
+        admin.cursor().execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        admin.close()
+
+    return urlunsplit(parts._replace(path=f"/{name}")), drop
+
+
+def run(args: argparse.Namespace) -> dict[str, object]:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    started = time.monotonic()
+    project, manager = seed(args.annotations, args.annotators)
+    seed_s = time.monotonic() - started
+    print(f"seeded {args.annotations} annotations in {seed_s:.1f} s", file=sys.stderr)
+
+    from labeling.analytics.services import refresh_project
+
+    refresh_times = []
+    for _ in range(2):
+        started = time.monotonic()
+        covered = refresh_project(project.pk)
+        refresh_times.append(time.monotonic() - started)
+    print(f"refresh: {refresh_times}", file=sys.stderr)
+
+    from django.test import Client
+
+    client = Client()
+    client.force_login(manager)
+    timings: dict[str, list[float]] = {figure: [] for figure in FIGURES}
+    for figure in FIGURES:  # one warm-up call each: connection set-up, imports
+        assert client.get(f"/api/v1/projects/{project.pk}/analytics/{figure}/").status_code == 200
+    for _ in range(args.calls):
+        for figure in FIGURES:
+            started = time.perf_counter()
+            response = client.get(f"/api/v1/projects/{project.pk}/analytics/{figure}/")
+            timings[figure].append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200, response.content[:300]
+    every = sorted(t for values in timings.values() for t in values)
+    per_figure = {figure: round(_percentile(sorted(values), 95), 1) for figure, values in timings.items()}
+    print(f"p95 per figure (ms): {per_figure}", file=sys.stderr)
+    return {
+        "annotations": covered,
+        "refresh_s": round(max(refresh_times), 2),
+        "api_p95_ms": round(_percentile(every, 95), 1),
+        "api_p50_ms": round(_percentile(every, 50), 1),
+        "api_p95_ms_per_figure": per_figure,
+        "database": "sqlite" if args.sqlite else "postgresql",
+        "seed_s": round(seed_s, 1),
+    }
+
+
+def _percentile(values: list[float], q: float) -> float:
+    index = (len(values) - 1) * q / 100
+    low = int(index)
+    high = min(low + 1, len(values) - 1)
+    return values[low] + (values[high] - values[low]) * (index - low)
+
+
+def seed(total: int, annotator_count: int):  # type: ignore[no-untyped-def]
+    """One project with `total` submitted annotations and their sessions, regions and reviews."""
+    import random
+    from datetime import UTC, datetime, timedelta
+
+    from django.contrib.auth import get_user_model
+    from django.db import transaction
+
+    from labeling.models import Annotation, Region, Review, SessionOutcome, WorkSession
+    from projects import services
+    from projects.models import Item, ItemKind, Membership, Role, VersionItem
+    from projects.selectors import default_dataset, working_version
+
+    rng = random.Random(7)
+    users = get_user_model()
+    manager = users.objects.create_user("bench-manager", password=None)
+    project = services.create_project(
+        user=manager,
+        name="bench",
+        kinds=["bbox", "polygon"],
+        classes=[{"name": n, "color": "#336699", "hotkey": ""} for n in ("car", "person", "tree")],
+        hourly_rate="25.00",
+        annotators_per_item=1,
+    )
+    classes = list(project.classes.order_by("pk"))
+    people = [users.objects.create_user(f"annotator-{i:02d}", password=None) for i in range(annotator_count)]
+    Membership.objects.bulk_create(Membership(project=project, user=u, role=Role.ANNOTATOR) for u in people)
+    # Each annotator has their own pace; a few rush now and then.
+    pace = {u.pk: rng.uniform(0.6, 1.6) for u in people}
+    dataset = default_dataset(project)
+    version = working_version(dataset)
+
+    shared = total // 20  # items with two annotators: 10% of the annotations
+    item_count = total - shared
+    start = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
+    with transaction.atomic():
+        items = Item.objects.bulk_create(
+            (
+                Item(
+                    project=project,
+                    dataset=dataset,
+                    kind=ItemKind.IMAGE,
+                    original_name=f"img-{n:06d}.jpg",
+                    sha256=f"{n:064x}",
+                    width=640,
+                    height=480,
+                    status="submitted",
+                )
+                for n in range(item_count + 5000)  # 5,000 not yet labelled, for the forecast
+            ),
+            batch_size=5000,
+        )
+        splits = ("train", "train", "train", "val", "test")
+        VersionItem.objects.bulk_create(
+            (VersionItem(version=version, item=it, split=splits[n % 5]) for n, it in enumerate(items)), batch_size=5000
+        )
+        work = [(items[n], people[n % annotator_count]) for n in range(item_count)]
+        work += [(items[n], people[(n + 1) % annotator_count]) for n in range(shared)]
+        annotations = []
+        plans = []
+        for index, (target, person) in enumerate(work):
+            at = start + timedelta(minutes=index * 0.25)
+            boxes, polygons = rng.randint(0, 4), rng.randint(0, 2)
+            region_ms = [("bbox", int(rng.gauss(4000, 1000) * pace[person.pk])) for _ in range(boxes)]
+            region_ms += [("polygon", int(rng.gauss(15000, 4000) * pace[person.pk])) for _ in range(polygons)]
+            active = int(5000 * pace[person.pk] + sum(max(ms, 300) for _, ms in region_ms))
+            if rng.random() < 0.01:
+                active = rng.randint(200, 1500)  # a careless submission
+            plans.append((at, region_ms, active))
+            annotations.append(
+                Annotation(
+                    project=project, item=target, annotator=person, status="submitted", submitted_at=at, version=2
+                )
+            )
+        Annotation.objects.bulk_create(annotations, batch_size=5000)
+        regions, sessions, reviews = [], [], []
+        for annotation, (at, region_ms, active) in zip(annotations, plans, strict=True):
+            events = []
+            for index, (kind, ms) in enumerate(region_ms):
+                x, y = rng.uniform(0, 600), rng.uniform(0, 440)
+                regions.append(
+                    Region(
+                        annotation=annotation,
+                        label_class=classes[index % 3],
+                        kind=kind,
+                        key=f"r{index}",
+                        x=x,
+                        y=y,
+                        width=30.0,
+                        height=30.0,
+                        points=[[x, y], [x + 30, y], [x + 30, y + 30], [x, y + 30]] if kind == "polygon" else None,
+                    )
+                )
+                events.append(
+                    {
+                        "type": "created",
+                        "region_key": f"r{index}",
+                        "tool": kind,
+                        "label_class": classes[index % 3].pk,
+                        "started_at_ms": index * 1000,
+                        "duration_ms": max(ms, 300),
+                    }
+                )
+            wall = int(active * rng.uniform(1.0, 1.5))
+            sessions.append(
+                WorkSession(
+                    project=project,
+                    item_id=annotation.item_id,
+                    user_id=annotation.annotator_id,
+                    annotation=annotation,
+                    started_at=at - timedelta(milliseconds=wall),
+                    ended_at=at,
+                    outcome=SessionOutcome.SUBMITTED,
+                    idle_threshold_s=30,
+                    wall_ms=wall,
+                    active_ms=active,
+                    trusted_active_ms=active,
+                    events=events,
+                    reports=1,
+                )
+            )
+            if rng.random() < 0.2:
+                decision = "accept" if rng.random() < 0.85 else "reject"
+                reviews.append(Review(annotation=annotation, decision=decision, reviewed_version=2))
+        Region.objects.bulk_create(regions, batch_size=5000)
+        WorkSession.objects.bulk_create(sessions, batch_size=5000)
+        Review.objects.bulk_create(reviews, batch_size=5000)
+    return project, manager
+
+
+if __name__ == "__main__":
+    main()

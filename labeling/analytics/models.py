@@ -1,0 +1,85 @@
+"""Time analytics: one fact row per submitted annotation and per region, rebuilt from the work sessions.
+
+The dashboard's figures are computed from these tables only, never from the sessions' JSON events, so
+an API call stays fast whatever the project's size. `labeling.analytics.services.refresh_project` rebuilds
+a project's rows in one transaction (delete and insert), so readers see either the old or the new set.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class AnnotationTimeFact(models.Model):
+    """One submitted human annotation with the time its annotator spent on the item."""
+
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="+")
+    # The annotation's id is the fact's: region facts can point at it without reading ids back.
+    annotation = models.OneToOneField(
+        "labeling.Annotation", on_delete=models.CASCADE, primary_key=True, related_name="time_fact"
+    )
+    item = models.ForeignKey("projects.Item", on_delete=models.CASCADE, related_name="+")
+    annotator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # The item's split in its dataset's working version ("" when unassigned).
+    split = models.CharField(max_length=8, blank=True, default="")
+    status = models.CharField(max_length=16)
+    submitted_at = models.DateTimeField()
+    # The annotator's sessions on the item, summed: trusted (clipped) active time and server wall time.
+    active_ms = models.BigIntegerField()
+    wall_ms = models.BigIntegerField()
+    regions = models.PositiveIntegerField()
+    # 1 for the annotator's first submitted annotation in the project, by submission time.
+    nth_item = models.PositiveIntegerField()
+    # The latest review's decision ("" when not reviewed).
+    review_decision = models.CharField(max_length=8, blank=True, default="")
+    # Mean agreement score with the item's other annotators (None when nobody else annotated it).
+    agreement = models.FloatField(null=True, blank=True)
+    # Why the submission looks implausibly fast ("" when it does not); see figures.fast_submission_reasons.
+    fast_reason = models.CharField(max_length=32, blank=True, default="")
+
+    class Meta:
+        ordering = ["annotation_id"]
+        indexes = [
+            models.Index(fields=["project", "annotator", "submitted_at"]),
+            models.Index(fields=["project", "submitted_at"]),
+            models.Index(fields=["project", "item"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"time of annotation {self.annotation_id}"
+
+
+class RegionTimeFact(models.Model):
+    """One region of a fact's annotation with the time its events recorded (None when no event named it)."""
+
+    fact = models.ForeignKey(AnnotationTimeFact, on_delete=models.CASCADE, related_name="region_facts")
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="+")
+    annotator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=16)
+    label_class = models.ForeignKey("projects.LabelClass", on_delete=models.CASCADE, related_name="+")
+    # The tool that created the region (or last touched it, when its creation was in no report).
+    tool = models.CharField(max_length=32, blank=True, default="")
+    duration_ms = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["project", "kind"]),
+            models.Index(fields=["project", "label_class"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} region time of fact {self.fact_id}"
+
+
+class AnalyticsState(models.Model):
+    """When a project's facts were last rebuilt; its row lock serialises refreshes."""
+
+    project = models.OneToOneField("projects.Project", on_delete=models.CASCADE, related_name="analytics_state")
+    refreshed_at = models.DateTimeField(null=True, blank=True)
+    refresh_ms = models.PositiveIntegerField(null=True, blank=True)
+    annotations = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"analytics of project {self.project_id}"
