@@ -1,8 +1,9 @@
 """Playwright fixtures for end-to-end tests in a real Chromium (Debian's, at /usr/bin/chromium).
 
-Every project test that drives a browser uses these: `browser` (one per session), `page` (a fresh
-context per test, screenshot in test-artifacts/ when the test fails, uncaught page errors fail the
-test), and `logged_in_page(user)` (logs in through the real form). Mark tests `@pytest.mark.e2e`.
+Every project test that drives a browser uses these: `page` (a fresh context per test, screenshot in
+test-artifacts/ when the test fails, uncaught page errors fail the test) and `logged_in_page(user)` (logs in
+through the real form), on the session's `browser` from tests/conftest.py (there so that every directory shares
+one instance: a second `sync_playwright()` cannot start beside the first). Mark tests `@pytest.mark.e2e`.
 """
 
 from __future__ import annotations
@@ -18,21 +19,10 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 import pytest
 from django.core.cache import cache
-from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from tests.factories import PASSWORD
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 ARTIFACTS = Path(os.environ.get("E2E_ARTIFACTS_DIR", "test-artifacts"))
 VIEWPORT = {"width": 1280, "height": 900}
 
@@ -43,23 +33,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     outcome = yield
     report = outcome.get_result()
     setattr(item, f"report_{report.when}", report)
-
-
-@pytest.fixture(scope="session")
-def playwright() -> Iterator[Playwright]:
-    with sync_playwright() as instance:
-        yield instance
-
-
-@pytest.fixture(scope="session")
-def browser(playwright: Playwright) -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(
-            f"No Chromium at {CHROMIUM}: install Debian's chromium package (`make browser`) or set CHROMIUM_PATH."
-        )
-    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-    yield browser
-    browser.close()
 
 
 @pytest.fixture(autouse=True)
