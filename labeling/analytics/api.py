@@ -86,46 +86,52 @@ class AnalyticsViewSet(ProjectScopedViewSet):
             raise PermissionDenied("Only managers can see other annotators' figures.")
         return selectors.scope_for(self.membership, filters)
 
-    def figure(self, body: dict[str, Any]) -> Response:
-        return Response({**body, "rounding": figures.ROUNDING, "refresh": selectors.state(self.project)})
+    def figure(self, name: str, build: Callable[[selectors.Scope], dict[str, Any]]) -> Response:
+        body, refresh = selectors.cached_figure(self.scope(), name, build)
+        return Response({**body, "rounding": figures.ROUNDING, "refresh": refresh})
 
     @figure_schema("Totals, idle ratio, time per item and per region with their distribution.")
     @action(detail=False, methods=["get"])
     def summary(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return self.figure(selectors.summary(self.scope()))
+        return self.figure("summary", selectors.summary)
 
     @figure_schema("Per annotator: work done, items and regions per hour, idle ratio, times, acceptance, agreement.")
     @action(detail=False, methods=["get"])
     def annotators(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        rows = selectors.annotators(self.scope())
-        return self.figure({"n": sum(r["n"] for r in rows), "annotators": rows})
+        return self.figure("annotators", _annotators)
 
     @figure_schema("Per kind and class: seconds per region, cost against a box, growth with the number of regions.")
     @action(detail=False, methods=["get"])
     def classes(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return self.figure(selectors.classes(self.scope()))
+        return self.figure("classes", selectors.classes)
 
     @figure_schema("Per item: total time across annotators; the slowest items and the most disputed.")
     @action(detail=False, methods=["get"])
     def items(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return self.figure(selectors.items(self.scope()))
+        return self.figure("items", selectors.items)
 
     @figure_schema("Median time per item against each annotator's n-th item.")
     @action(detail=False, methods=["get"], url_path="learning-curves")
     def learning_curves(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return self.figure(selectors.learning_curves(self.scope()))
+        return self.figure("learning_curves", selectors.learning_curves)
 
     @figure_schema("Items per active hour per day, for the team and per annotator.")
     @action(detail=False, methods=["get"])
     def throughput(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return self.figure(selectors.throughput(self.scope()))
+        return self.figure("throughput", selectors.throughput)
 
     @figure_schema("Implausibly fast submissions (paginated), newest first, with the rule that flagged them.")
     @action(detail=False, methods=["get"])
     def outliers(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        scope = self.scope()
+        # Cached like the figures, per page: the page's links carry the request's address.
+        body, _ = selectors.cached_figure(
+            self.scope(), f"outliers:{request.build_absolute_uri()}", lambda scope: self._outlier_page(scope)
+        )
+        return Response(body)
+
+    def _outlier_page(self, scope: selectors.Scope) -> dict[str, Any]:
         paginator = OutlierPagination()
-        page = paginator.paginate_queryset(selectors.outliers(scope), request, view=self)
+        page = paginator.paginate_queryset(selectors.outliers(scope), self.request, view=self)
         assert page is not None
         medians = selectors.annotator_medians(scope, sorted({fact.annotator_id for fact in page}))
         rows = [
@@ -144,19 +150,19 @@ class AnalyticsViewSet(ProjectScopedViewSet):
             }
             for fact in page
         ]
-        response = paginator.get_paginated_response(rows)
-        response.data["rule"] = {
+        data = dict(paginator.get_paginated_response(rows).data)
+        data["rule"] = {
             "min_seconds_per_region": figures.FAST_MS_PER_REGION / 1000,
             "share_of_own_median": figures.FAST_SHARE_OF_OWN_MEDIAN,
             "own_median_needs": figures.FAST_MIN_OWN_SUBMISSIONS,
         }
-        response.data["rounding"] = figures.ROUNDING
-        return response
+        data["rounding"] = figures.ROUNDING
+        return data
 
     @figure_schema("Cost per annotation, item, region, kind and class, and a 90% forecast for the rest. Managers.")
     @action(detail=False, methods=["get"])
     def cost(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return self.figure(selectors.cost(self.scope()))
+        return self.figure("cost", selectors.cost)
 
     @extend_schema(
         parameters=FILTER_PARAMETERS,
@@ -174,6 +180,11 @@ class AnalyticsViewSet(ProjectScopedViewSet):
     def refresh(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         services.schedule_refresh(self.project.pk, debounce=False)
         return Response({"scheduled": True}, status=status.HTTP_202_ACCEPTED)
+
+
+def _annotators(scope: selectors.Scope) -> dict[str, Any]:
+    rows = selectors.annotators(scope)
+    return {"n": sum(r["n"] for r in rows), "annotators": rows}
 
 
 CSV_COLUMNS = (
