@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from frontend import views
+from frontend import urls_augmentation, views
 from labeling.analytics import pages as analytics_pages
 
 app_name = "frontend"
@@ -17,3 +17,5 @@ urlpatterns = [
     path("account/token/", views.api_token, name="api-token"),
 ]
 urlpatterns.append(path("projects/<int:project_id>/analytics/", analytics_pages.dashboard, name="analytics"))
+# Augmentation pages (pipelines, jobs) are listed flat, so they take part in the navigation like any page.
+urlpatterns += urls_augmentation.urlpatterns

@@ -1,0 +1,1 @@
+"""Writes for augmentation: pipelines, previews, jobs and their chunks, one module per topic."""
