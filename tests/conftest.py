@@ -3,9 +3,10 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
+from django.core.servers.basehttp import WSGIServer
 from rest_framework.test import APIClient
 
 from tests.factories import UserFactory, make_project
@@ -24,6 +25,31 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
+
+
+class _SerialWSGIServer(WSGIServer):
+    """A live server that answers one request at a time (and closes each connection, which Django does for
+    servers without threads). Used on in-memory SQLite, whose one connection every request thread shares:
+    two requests at once can deadlock inside sqlite3 when one runs a Python SQL function (Django's date
+    functions) while the other holds the GIL waiting for the connection's mutex."""
+
+    def __init__(self, *args: Any, connections_override: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _serial_live_server_on_in_memory_sqlite() -> Iterator[None]:
+    from django.db import connection
+    from django.test.testcases import LiveServerThread
+
+    # SQLite test databases are in memory unless TEST NAME names a file (this runs before the test database exists).
+    if connection.vendor != "sqlite" or connection.settings_dict["TEST"].get("NAME"):
+        yield
+        return
+    threaded = LiveServerThread.server_class
+    LiveServerThread.server_class = _SerialWSGIServer  # type: ignore[assignment]
+    yield
+    LiveServerThread.server_class = threaded
 
 
 # The browser fixtures are session-wide and live here, not in a directory's conftest: a conftest that imported
