@@ -25,6 +25,7 @@ from typing import Any
 from django.db import connections
 from django.db.models import Count
 
+from exchange.formats import FORMATS, Format
 from exchange.records import SPLIT_ORDER, AnnotationRecord, ClassRecord, ItemRecord, RegionRecord, export_file_name
 from labeling.models import (
     REGION_CONTENT_FIELDS,
@@ -35,7 +36,7 @@ from labeling.models import (
     Review,
     WorkSession,
 )
-from projects.models import LabelClass, Project, VersionItem
+from projects.models import IMAGE_KINDS, TEXT_KINDS, LabelClass, Project, VersionItem
 
 CHUNK_SIZE = 2000
 STATUS_RANK = {
@@ -354,3 +355,12 @@ def _attach_sessions(by_item: dict[int, ItemRecord], annotations: dict[int, Anno
                 "reports": row[13],
             }
         )
+
+
+def formats_for(project: Project) -> list[Format]:
+    """The formats that fit the project, in FORMATS' order: they hold its media (what plan_export checks)
+    and at least one of its annotation kinds (COCO of a project of image classes only would be empty)."""
+    kinds = set(project.kinds)
+    media = {"image"} if kinds & IMAGE_KINDS else set()
+    media |= {"text"} if kinds & TEXT_KINDS else set()
+    return [fmt for fmt in FORMATS.values() if (fmt.media == "any" or fmt.media in media) and fmt.kinds & kinds]

@@ -79,8 +79,8 @@ function wireJobPage(root) {
     clear(output);
     if (!version) return;
     if (version.status === "ready") {
-      const url = withQuery(`${root.dataset.projectApi}items/`, { version: version.id });
-      output.append(`New version v${version.number} “${version.name}” is ready. `, h("a", { href: url, text: "Its items (API)" }));
+      const url = withQuery(root.dataset.projectPage, { version: version.id });
+      output.append(`New version v${version.number} “${version.name}” is ready. `, h("a", { href: url, text: "Browse its items" }));
     } else if (FINISHED.has(job.status)) {
       output.append(`Version v${version.number} was not made (${version.status}).`);
       if (job.error) output.append(` ${job.error}`);

@@ -1,8 +1,8 @@
-// Project page: the paginated item gallery with filters. Filters and page live in the address bar,
-// so reloading or sharing the link shows the same view.
+// Project page: the paginated item gallery of one dataset version, with filters. Version, filters and
+// page live in the address bar, so reloading or sharing the link shows the same view.
 
-import { ApiError, api } from "./api.js";
-import { $, $$, clear, h, showMessage, splitLabel, statusLabel } from "./dom.js";
+import { ApiError, api, withQuery } from "./api.js";
+import { $, $$, announce, clear, h, showMessage, splitLabel, statusLabel } from "./dom.js";
 import { wireSplitActions } from "./split-actions.js";
 
 const FILTERS = ["name", "kind", "split", "status", "label_class", "page_size"];
@@ -15,14 +15,35 @@ if (root) wireGallery(root);
 
 function wireGallery(root) {
   const itemsUrl = `${root.dataset.projectApi}items/`;
-  const itemPage = (id) => `${root.dataset.projectPage}items/${id}/`;
   const canManage = root.dataset.role === "manager";
   const filtersForm = $("#gallery-filters");
   const grid = $("#gallery-grid");
-  const state = { page: 1, count: 0, items: [], selected: new Set(), thumbnailRetries: 0, retryTimer: null };
+  const versionSelect = $("#gallery-version");
+  const defaultVersion = versionSelect?.dataset.defaultVersion || "";
+  const state = {
+    page: 1,
+    count: 0,
+    items: [],
+    selected: new Set(),
+    thumbnailRetries: 0,
+    retryTimer: null,
+    // The version shown: "" is the default dataset's working version (the API's default too).
+    version: "",
+    frozen: false,
+  };
   const actions = canManage ? wireSplitActions({ itemsUrl, state, reload: () => load() }) : null;
+  const versionQuery = () => (state.version && state.version !== defaultVersion ? `?version=${state.version}` : "");
+  const itemPage = (id) => `${root.dataset.projectPage}items/${id}/${versionQuery()}`;
 
   readAddress();
+  showVersion();
+  versionSelect?.addEventListener("change", () => {
+    // Selected ids belong to the version they were picked in.
+    state.selected.clear();
+    showVersion();
+    announce(`Showing ${versionSelect.selectedOptions[0].textContent}.`);
+    restart();
+  });
   filtersForm.addEventListener("submit", (event) => event.preventDefault());
   filtersForm.addEventListener("change", (event) => {
     if (event.target.name !== "name") restart();
@@ -56,12 +77,41 @@ function wireGallery(root) {
     state.page = Math.max(1, Number.parseInt(params.get("page") || "1", 10) || 1);
   }
 
+  /** Take the chosen version from the selector: its note, the export link and whether splits can change. */
+  function showVersion() {
+    const option = versionSelect?.selectedOptions[0];
+    state.version = option ? option.value : "";
+    state.frozen = option ? option.dataset.working !== "true" : false;
+    const note = $("#version-note");
+    if (note && option) {
+      clear(note);
+      if (!state.frozen) {
+        note.append("The working version: uploads and imports add items here, and its splits can change.");
+      } else if (option.dataset.job) {
+        const job = option.dataset.jobUrl
+          ? h("a", { href: option.dataset.jobUrl, text: `augmentation job ${option.dataset.job}` })
+          : `augmentation job ${option.dataset.job}`;
+        note.append("A frozen snapshot made by ", job, "; augmented items are marked.");
+      } else {
+        note.append("A frozen snapshot; its items and splits do not change.");
+      }
+    }
+    const exportLink = $("#export-link");
+    if (exportLink) exportLink.href = `${exportLink.dataset.baseUrl}${versionQuery()}`;
+    if (actions) actions.setFrozen(state.frozen);
+  }
+
   function writeAddress() {
     const params = new URLSearchParams();
+    if (state.version && state.version !== defaultVersion) params.set("version", state.version);
     for (const [name, value] of Object.entries(filters())) if (value && !(name === "page_size" && value === "48")) params.set(name, value);
     if (state.page > 1) params.set("page", String(state.page));
     const query = params.toString();
     window.history.replaceState(null, "", query ? `?${query}` : window.location.pathname);
+  }
+
+  function query() {
+    return { ...filters(), version: state.version, page: state.page };
   }
 
   function restart() {
@@ -80,7 +130,7 @@ function wireGallery(root) {
     showMessage($("#gallery-error"), "");
     writeAddress();
     try {
-      const page = await api.get(itemsUrl, { ...filters(), page: state.page });
+      const page = await api.get(itemsUrl, query());
       state.count = page.count;
       state.items = page.results;
       render(page);
@@ -108,7 +158,13 @@ function wireGallery(root) {
     const filtered = Object.entries(filters()).some(([name, value]) => name !== "page_size" && value);
     showMessage(
       empty,
-      page.count ? "" : filtered ? "No items match these filters." : "No items yet. Upload images or text to start.",
+      page.count
+        ? ""
+        : filtered
+          ? "No items match these filters."
+          : state.frozen
+            ? "This version has no items."
+            : "No items yet. Upload images or text to start.",
     );
     $("#gallery-pages").hidden = pages <= 1;
     $("#page-status").textContent = `Page ${state.page} of ${pages}`;
@@ -141,8 +197,24 @@ function wireGallery(root) {
         { class: "item-badges" },
         h("span", { class: `badge split-${item.split || "none"}`, text: splitLabel(item.split) }),
         h("span", { class: `badge status-${item.status}`, text: statusLabel(item.status) }),
+        isAugmented(item)
+          ? h("span", { class: "badge badge-augmented", title: augmentedTitle(item), text: "Augmented" })
+          : null,
       ),
     );
+  }
+
+  function isAugmented(item) {
+    return Boolean(item.source_item || (item.provenance && item.provenance.job));
+  }
+
+  function augmentedTitle(item) {
+    const provenance = item.provenance || {};
+    const parts = [];
+    if (provenance.job) parts.push(`job ${provenance.job}`);
+    if (item.source_item || provenance.source_item) parts.push(`from item ${item.source_item || provenance.source_item}`);
+    if (provenance.copy_index !== undefined) parts.push(`copy ${provenance.copy_index}`);
+    return parts.length ? `Augmented: ${parts.join(", ")}` : "Augmented";
   }
 
   function preview(item) {
@@ -151,7 +223,8 @@ function wireGallery(root) {
       return h("div", { class: "item-thumb is-text" }, h("p", { class: "text-snippet", dir: "auto", text }));
     }
     if (!item.thumbnail_url) return placeholder("Preparing preview…");
-    const image = h("img", { src: item.thumbnail_url, alt: "", loading: "lazy", decoding: "async" });
+    // The file and thumbnail URLs name no version; an item that is only in this version needs it named.
+    const image = h("img", { src: withQuery(item.thumbnail_url, { version: state.version }), alt: "", loading: "lazy", decoding: "async" });
     image.addEventListener("error", () => image.parentElement?.replaceWith(placeholder("No preview")));
     return h("div", { class: "item-thumb" }, image);
   }
@@ -171,7 +244,7 @@ function wireGallery(root) {
   async function refreshThumbnails() {
     let page;
     try {
-      page = await api.get(itemsUrl, { ...filters(), page: state.page });
+      page = await api.get(itemsUrl, query());
     } catch {
       return;
     }

@@ -1,6 +1,6 @@
 // Item page: the image or the text, its details, and (for managers) its split.
 
-import { api } from "./api.js";
+import { api, withQuery } from "./api.js";
 import { $, announce, clear, h, showMessage, splitLabel, statusLabel } from "./dom.js";
 import { clearErrors, setBusy, showErrors } from "./forms.js";
 
@@ -36,7 +36,8 @@ function wireItem(root) {
       content.append(h("pre", { class: "text-item", dir: "auto", tabindex: "0", "aria-label": "Text", text: item.text }));
       return;
     }
-    const image = h("img", { class: "item-image", src: item.file_url, alt: name });
+    // The file URL names no version; an item that is only in an augmented version needs it named.
+    const image = h("img", { class: "item-image", src: withQuery(item.file_url, { version: root.dataset.version }), alt: name });
     if (item.width && item.height) {
       image.width = item.width;
       image.height = item.height;
@@ -52,8 +53,8 @@ function wireItem(root) {
       ["Size", item.kind === "image" && item.width ? `${item.width} × ${item.height} px` : null],
       ["Characters", item.kind === "text" ? item.text.length.toLocaleString() : null],
       ["Status", statusLabel(item.status)],
+      ["Version", root.dataset.versionLabel || null],
       ["Split", splitLabel(item.split)],
-      ["Derived from", item.source_item ? `item ${item.source_item}` : null],
       ["Added", new Date(item.created_at).toLocaleString()],
       ["SHA-256", item.sha256],
     ];

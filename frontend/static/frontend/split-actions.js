@@ -1,4 +1,5 @@
-// Manager actions on the gallery: select items, set their split, or split everything at random.
+// Manager actions on the gallery: select items, set their split, or split everything at random — in the
+// version the gallery shows (`state.version`). Frozen versions (augmentation outputs) keep their splits.
 
 import { api } from "./api.js";
 import { $, $$, announce, showMessage, splitLabel } from "./dom.js";
@@ -12,6 +13,9 @@ export function wireSplitActions({ itemsUrl, state, reload }) {
   const notice = $("#gallery-notice");
   const dialog = $("#random-split-dialog");
   const splitForm = $("#random-split-form");
+  const randomOpen = $("#random-split-open");
+  const frozenNote = $("#frozen-note");
+  const withVersion = (body) => (state.version ? { ...body, version: Number(state.version) } : body);
 
   function refresh() {
     const onPage = state.items.map((item) => item.id);
@@ -20,7 +24,14 @@ export function wireSplitActions({ itemsUrl, state, reload }) {
     selectPage.indeterminate = chosen > 0 && chosen < onPage.length;
     selectPage.disabled = onPage.length === 0;
     count.textContent = `${state.selected.size} selected`;
-    apply.disabled = state.selected.size === 0;
+    apply.disabled = state.selected.size === 0 || state.frozen;
+  }
+
+  function setFrozen(frozen) {
+    target.disabled = frozen;
+    randomOpen.disabled = frozen;
+    frozenNote.hidden = !frozen;
+    refresh();
   }
 
   function toggle(id, on, cardElement) {
@@ -43,7 +54,7 @@ export function wireSplitActions({ itemsUrl, state, reload }) {
     apply.disabled = true;
     showMessage(notice, "");
     try {
-      const result = await api.post(`${itemsUrl}split/`, { items, split: target.value });
+      const result = await api.post(`${itemsUrl}split/`, withVersion({ items, split: target.value }));
       state.selected.clear();
       const message = `${result.updated} item${result.updated === 1 ? "" : "s"} set to ${splitLabel(target.value)}.`;
       showMessage(notice, message);
@@ -55,7 +66,7 @@ export function wireSplitActions({ itemsUrl, state, reload }) {
     }
   });
 
-  $("#random-split-open").addEventListener("click", () => {
+  randomOpen.addEventListener("click", () => {
     clearErrors(splitForm);
     dialog.showModal();
   });
@@ -63,13 +74,13 @@ export function wireSplitActions({ itemsUrl, state, reload }) {
   splitForm.addEventListener("submit", async (event) => {
     event.preventDefault();
     const fields = splitForm.elements;
-    const data = {
+    const data = withVersion({
       train: Number(fields.train.value),
       val: Number(fields.val.value),
       test: Number(fields.test.value),
       seed: Number.parseInt(fields.seed.value, 10),
       only_unassigned: fields.only_unassigned.checked,
-    };
+    });
     setBusy(splitForm, true);
     try {
       const result = await api.post(`${itemsUrl}random-split/`, data);
@@ -85,5 +96,5 @@ export function wireSplitActions({ itemsUrl, state, reload }) {
     }
   });
 
-  return { refresh, toggle };
+  return { refresh, toggle, setFrozen };
 }
