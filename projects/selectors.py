@@ -39,6 +39,12 @@ def usable_versions(project: Project) -> QuerySet[DatasetVersion]:
     )
 
 
+def items_in_usable_versions(project: Project) -> QuerySet[Item]:
+    """Items of any ready version of the project (an augmented item is in its job's version only)."""
+    ready = DatasetVersion.objects.filter(dataset__project=project, status=VersionStatus.READY)
+    return Item.objects.filter(project=project, version_entries__version__in=ready).distinct()
+
+
 def items_in_version(version: DatasetVersion) -> QuerySet[Item]:
     split = VersionItem.objects.filter(version=version, item=OuterRef("pk")).values("split")[:1]
     return Item.objects.filter(version_entries__version=version).annotate(split=Subquery(split))

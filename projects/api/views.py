@@ -179,7 +179,11 @@ class ItemViewSet(ProjectScopedViewSet, mixins.ListModelMixin, mixins.RetrieveMo
     abilities = {"file": Ability.VIEW, "thumbnail": Ability.VIEW}
 
     def scoped_queryset(self) -> QuerySet[Item]:
-        version = resolve_version(self.project, self.request.query_params.get("version"))
+        version_id = self.request.query_params.get("version")
+        if self.action in ("file", "thumbnail") and version_id in (None, ""):
+            # A file is the item's whatever version lists it: the URLs in item bodies name no version.
+            return selectors.items_in_usable_versions(self.project)
+        version = resolve_version(self.project, version_id)
         return selectors.items_in_version(version).order_by("id")
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:

@@ -155,3 +155,23 @@ def test_an_empty_selection_answers_400(manager_api, project, make_pipeline, lab
     response = manager_api.post(url(project), {"pipeline": make_pipeline().pk, "selection": {"splits": ["test"]}})
     assert response.status_code == 400
     assert "No image items" in response.data["errors"]["selection"][0]
+
+
+def test_the_file_urls_of_an_augmented_version_serve_its_images(manager_api, project, launch, labelled_images):
+    job = run_job(launch(copies_per_item=1, include_originals=False))
+    listed = manager_api.get(f"/api/v1/projects/{project.pk}/items/?version={job.output_version_id}").json()
+    assert listed["count"] == 4
+    for item in listed["results"]:
+        # The item bodies' URLs name no version; they serve the file of whatever ready version holds it.
+        response = manager_api.get(item["file_url"])
+        assert response.status_code == 200, item["file_url"]
+        assert b"".join(response.streaming_content)[:3] == b"\xff\xd8\xff"
+
+
+def test_the_file_of_an_item_in_a_version_still_building_is_not_served(manager_api, project, launch, labelled_images):
+    job = launch(copies_per_item=1, include_originals=False)
+    finished = run_job(job)
+    # Back to building, as if the job were still running: its items are not yet anyone's to fetch.
+    DatasetVersion.objects.filter(pk=finished.output_version_id).update(status=VersionStatus.BUILDING)
+    output = finished.output_version.items.filter(source_item__isnull=False).first()
+    assert manager_api.get(f"/api/v1/projects/{project.pk}/items/{output.pk}/file/").status_code == 404
