@@ -30,7 +30,8 @@ PROJECT_PAGES: tuple[NavEntry, ...] = (
     NavEntry("review", "Review", "frontend:review", Ability.REVIEW),
     NavEntry("pipelines", "Pipelines", "frontend:pipelines", Ability.MANAGE),
     NavEntry("jobs", "Jobs", "frontend:jobs", Ability.MANAGE),
-    NavEntry("exports", "Exports", "frontend:exports"),
+    NavEntry("experiments", "Experiments", "frontend:experiments"),
+    NavEntry("exports", "Exports", "frontend:exports", Ability.EXPORT),
     NavEntry("analytics", "Analytics", "frontend:analytics"),
     NavEntry("settings", "Settings", "frontend:project-settings"),
 )

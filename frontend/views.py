@@ -128,8 +128,7 @@ def chosen_version(choices: list[VersionChoice], wanted: str | None) -> VersionC
 
 
 def may_export(membership: Membership) -> bool:
-    """Exports follow the export API: every role but annotators (an export holds other annotators' work)."""
-    return membership.role != Role.ANNOTATOR
+    return role_can(membership.role, Ability.EXPORT)
 
 
 @login_required

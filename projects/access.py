@@ -20,13 +20,15 @@ class Ability(StrEnum):
     ANNOTATE = "annotate"
     REVIEW = "review"
     MANAGE = "manage"
+    # An export holds everyone's work, so annotators (who see their own) cannot take one.
+    EXPORT = "export"
 
 
 ROLE_ABILITIES: dict[str, frozenset[Ability]] = {
     Role.MANAGER: frozenset(Ability),
     Role.ANNOTATOR: frozenset({Ability.VIEW, Ability.ANNOTATE}),
-    Role.REVIEWER: frozenset({Ability.VIEW, Ability.REVIEW}),
-    Role.VIEWER: frozenset({Ability.VIEW}),
+    Role.REVIEWER: frozenset({Ability.VIEW, Ability.REVIEW, Ability.EXPORT}),
+    Role.VIEWER: frozenset({Ability.VIEW, Ability.EXPORT}),
 }
 
 ABILITY_MESSAGES = {
@@ -34,6 +36,7 @@ ABILITY_MESSAGES = {
     Ability.ANNOTATE: "Only annotators and managers of this project can do this.",
     Ability.REVIEW: "Only reviewers and managers of this project can do this.",
     Ability.MANAGE: "Only managers of this project can do this.",
+    Ability.EXPORT: "Annotators cannot export: an export holds other annotators' work. Ask a manager or reviewer.",
 }
 
 
