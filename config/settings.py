@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "labeling",
     "augmentation",
     "exchange",
+    "experiments",
     "frontend",
 ]
 
@@ -319,6 +320,9 @@ SPECTACULAR_SETTINGS = {
         "AnnotationStatusEnum": "labeling.models.AnnotationStatus",
         "DatasetVersionStatusEnum": "projects.models.VersionStatus",
         "ImportedAnnotationStatusEnum": [("submitted", "Submitted"), ("accepted", "Accepted")],
+        "ExperimentKindEnum": "experiments.models.ExperimentKind",
+        "ModelFamilyEnum": "experiments.models.ModelFamily",
+        "ExperimentSplitEnum": "experiments.services.plans.SPLITS",
     },
 }
 

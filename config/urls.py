@@ -14,5 +14,6 @@ urlpatterns = [
     path("api/v1/", include("labeling.analytics.urls")),
     path("api/v1/", include("augmentation.api.urls")),
     path("api/v1/", include("exchange.api.urls")),
+    path("api/v1/", include("experiments.api.urls")),
     path("", include("frontend.urls")),
 ]

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from frontend import urls_augmentation, urls_exchange, views, views_labeling
+from frontend import urls_augmentation, urls_exchange, urls_experiments, views, views_labeling
 from labeling.analytics import pages as analytics_pages
 
 app_name = "frontend"
@@ -28,4 +28,5 @@ urlpatterns = [
 urlpatterns.append(path("projects/<int:project_id>/analytics/", analytics_pages.dashboard, name="analytics"))
 # Augmentation pages (pipelines, jobs) are listed flat, so they take part in the navigation like any page.
 urlpatterns += urls_augmentation.urlpatterns
+urlpatterns += urls_experiments.urlpatterns
 urlpatterns += urls_exchange.urlpatterns

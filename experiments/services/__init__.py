@@ -1,0 +1,1 @@
+"""Writes and work of experiments: creating (with every check), running, cancelling and rerunning."""
