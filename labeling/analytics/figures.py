@@ -141,7 +141,7 @@ def fast_submission_reasons(
     - "below_minimum": less than FAST_MS_PER_REGION of active time per region (one region's worth at least);
     - "below_own_median": less than FAST_SHARE_OF_OWN_MEDIAN of the annotator's median time per item,
       when the annotator has at least FAST_MIN_OWN_SUBMISSIONS submissions.
-    The first rule wins when both hold.
+    The first rule wins when both hold. labeling.analytics.postgres applies the same rules in SQL.
     """
     active = np.asarray(active_ms, dtype=np.float64)
     minimum = FAST_MS_PER_REGION * np.maximum(np.asarray(regions, dtype=np.float64), 1)

@@ -2,7 +2,8 @@
 
 The dashboard's figures are computed from these tables only, never from the sessions' JSON events, so
 an API call stays fast whatever the project's size. `labeling.analytics.services.refresh_project` rebuilds
-a project's rows in one transaction (delete and insert), so readers see either the old or the new set.
+a project's rows in one transaction (writing only the rows that changed, on PostgreSQL), so readers see
+either the old or the new set.
 """
 
 from __future__ import annotations
@@ -14,7 +15,11 @@ from django.db import models
 class AnnotationTimeFact(models.Model):
     """One submitted human annotation with the time its annotator spent on the item."""
 
-    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    # No index of its own: every index below starts with the project, and each index is one more to
+    # update for every row a refresh writes.
+    project = models.ForeignKey(
+        "projects.Project", on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
     # The annotation's id is the fact's: region facts can point at it without reading ids back.
     annotation = models.OneToOneField(
         "labeling.Annotation", on_delete=models.CASCADE, primary_key=True, related_name="time_fact"
@@ -42,6 +47,10 @@ class AnnotationTimeFact(models.Model):
     agreement = models.FloatField(null=True, blank=True)
     # Why the submission looks implausibly fast ("" when it does not); see figures.fast_submission_reasons.
     fast_reason = models.CharField(max_length=32, blank=True, default="")
+    # What `agreement` was scored on: a digest of the item's submitted annotations, ids and versions, in
+    # the order they were paired ("" when nobody else annotated the item). A refresh keeps the agreement
+    # of an item whose annotations still give this digest (every change to an annotation raises its version).
+    agreement_basis = models.CharField(max_length=32, blank=True, default="")
 
     class Meta:
         ordering = ["annotation_id"]
@@ -71,7 +80,10 @@ class RegionTimeFact(models.Model):
     fact = models.ForeignKey(
         AnnotationTimeFact, on_delete=models.CASCADE, related_name="region_facts", db_constraint=False
     )
-    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    # No index of its own: both indexes below start with the project.
+    project = models.ForeignKey(
+        "projects.Project", on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
     annotator = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_constraint=False
     )

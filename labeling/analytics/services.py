@@ -11,17 +11,20 @@ What one fact holds:
   (text spans) or agreement (classes); the fact keeps the mean over the other annotators;
 - fast_reason: figures.fast_submission_reasons against the annotator's median over the whole project.
 
-Aggregation by SQL where the database can do it (session sums, reads of the plain columns, and on
-PostgreSQL the events' JSON); the agreement geometry (items with two or more annotators only) is
-handled in Python. The rebuild deletes and inserts the project's rows in one transaction (COPY on
-PostgreSQL), under the row lock of its AnalyticsState; the new `refreshed_at` is the facts' version,
-which retires every cached figure (selectors.cached_figure).
+Every refresh recomputes all of the project's facts, in one transaction under the row lock of its
+AnalyticsState. On PostgreSQL the database computes them (labeling.analytics.postgres: session sums,
+the events' JSON, n-th item, the annotator's median, the fast-submission rule) and only the rows that
+differ from the current facts are written, so a refresh after a few submissions writes a few rows. On
+SQLite build_rows computes the same rows in Python, and the project's rows are deleted and inserted.
+The agreement geometry (items with two or more annotators only) is scored in Python, where an item
+whose annotations (ids and versions) are those its facts were scored on keeps its scores
+(agreement_scores); the refresh a manager asks for scores every item again. The new `refreshed_at`
+is the facts' version, which retires every cached figure (selectors.cached_figure).
 """
 
 from __future__ import annotations
 
-import csv
-import io
+import hashlib
 import itertools
 import time
 from collections import defaultdict
@@ -32,11 +35,11 @@ from typing import Any
 import numpy as np
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import Model, Sum
+from django.db.models import Count, F, Model, QuerySet, Sum, Window
 from django.utils import timezone
 
 from labeling import agreement
-from labeling.analytics import figures
+from labeling.analytics import figures, postgres
 from labeling.analytics.models import AnalyticsState, AnnotationTimeFact, RegionTimeFact
 from labeling.models import Annotation, Region, Review, WorkSession
 from projects.models import Item, VersionItem
@@ -44,6 +47,8 @@ from projects.models import Item, VersionItem
 # Submissions within this many seconds share one refresh: the first schedules it this far ahead.
 REFRESH_DEBOUNCE_S = 30
 _PRIMARY_SCORES = ("f1", "exact_f1", "agreement")
+# An annotation's agreement score (None when none of its pairs scored) and the basis it was scored on.
+Agreement = tuple[float | None, str]
 
 
 def debounce_key(project_id: int) -> str:
@@ -53,36 +58,38 @@ def debounce_key(project_id: int) -> str:
 def schedule_refresh(project_id: int, *, debounce: bool = True) -> bool:
     """Refresh the project's facts after the current transaction commits. With `debounce`, only the
     first call in REFRESH_DEBOUNCE_S schedules a run, that far ahead, and the run (which clears the
-    key before it reads) covers every submission made before it starts. Returns whether it scheduled."""
+    key before it reads) covers every submission made before it starts. Without it (a manager's
+    request), the run starts at once and scores agreement afresh. Returns whether it scheduled."""
     from labeling.analytics.celery_tasks import refresh_project_analytics
 
     if debounce and not cache.add(debounce_key(project_id), 1, timeout=REFRESH_DEBOUNCE_S):
         return False
     countdown = REFRESH_DEBOUNCE_S if debounce else 0
-    transaction.on_commit(lambda: refresh_project_analytics.apply_async((project_id,), countdown=countdown))
+    arguments = (project_id,) if debounce else (project_id, True)
+    transaction.on_commit(lambda: refresh_project_analytics.apply_async(arguments, countdown=countdown))
     return True
 
 
-def refresh_project(project_id: int) -> int:
-    """Rebuild the project's facts; returns how many annotations they cover. Safe to run twice."""
+def refresh_project(project_id: int, *, rescore: bool = False) -> int:
+    """Rebuild the project's facts; returns how many annotations they cover. Safe to run twice.
+    With `rescore`, agreement is scored for every item, none kept from the current facts."""
     cache.delete(debounce_key(project_id))
     started = time.monotonic()
     AnalyticsState.objects.get_or_create(project_id=project_id)
     with transaction.atomic():
         state = AnalyticsState.objects.select_for_update().get(project_id=project_id)
-        fact_rows, region_rows = build_rows(project_id)
-        # Plain DELETEs: the ORM's delete() would first collect every row to cascade to the region facts.
-        # The table names come from the models, never from input.
-        with connection.cursor() as cursor:
-            cursor.execute(f"DELETE FROM {RegionTimeFact._meta.db_table} WHERE project_id = %s", [project_id])  # noqa: S608
-            cursor.execute(f"DELETE FROM {AnnotationTimeFact._meta.db_table} WHERE project_id = %s", [project_id])  # noqa: S608
-        _insert(AnnotationTimeFact, FACT_COLUMNS, fact_rows)
-        _insert(RegionTimeFact, REGION_COLUMNS, region_rows)
+        scores = agreement_scores(project_id, reuse=not rescore)
+        if connection.vendor == "postgresql":
+            covered = postgres.write_facts(project_id, scores)
+        else:
+            fact_rows, region_rows = build_rows(project_id, scores)
+            _replace_rows(project_id, fact_rows, region_rows)
+            covered = len(fact_rows)
         state.refreshed_at = timezone.now()
         state.refresh_ms = int((time.monotonic() - started) * 1000)
-        state.annotations = len(fact_rows)
+        state.annotations = covered
         state.save(update_fields=["refreshed_at", "refresh_ms", "annotations"])
-    return len(fact_rows)
+    return covered
 
 
 FACT_COLUMNS = (
@@ -100,14 +107,27 @@ FACT_COLUMNS = (
     "review_decision",
     "agreement",
     "fast_reason",
+    "agreement_basis",
 )
 REGION_COLUMNS = ("fact_id", "project_id", "annotator_id", "kind", "label_class_id", "tool", "duration_ms")
 
 
-def build_rows(project_id: int) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-    """The fact and region-fact rows of the project, in FACT_COLUMNS and REGION_COLUMNS order."""
+def submitted_annotations(project_id: int) -> QuerySet[Annotation]:
+    """The annotations the facts cover: the project's submitted human annotations."""
+    return Annotation.objects.filter(project_id=project_id, is_prediction=False, submitted_at__isnull=False)
+
+
+# --- the Python path (SQLite) ------------------------------------------------------------------------
+
+
+def build_rows(
+    project_id: int, scores: Mapping[int, Agreement] | None = None
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """The fact and region-fact rows of the project, in FACT_COLUMNS and REGION_COLUMNS order, computed
+    in Python (the SQLite path; labeling.analytics.postgres computes the same rows in SQL). `scores`
+    are agreement_scores(project_id), computed when not given."""
     annotations = list(
-        Annotation.objects.filter(project_id=project_id, is_prediction=False, submitted_at__isnull=False)
+        submitted_annotations(project_id)
         .order_by("annotator_id", "submitted_at", "id")
         .values_list("id", "item_id", "annotator_id", "status", "submitted_at")
     )
@@ -140,7 +160,8 @@ def build_rows(project_id: int) -> tuple[list[tuple[Any, ...]], list[tuple[Any, 
             "item_id", "split"
         )
     )
-    scores = _agreement_scores(project_id, [(a[0], a[1], a[2]) for a in annotations])
+    if scores is None:
+        scores = agreement_scores(project_id)
 
     active = np.array([times.get((a[1], a[2]), (0, 0))[0] for a in annotations], dtype=np.float64)
     annotators = np.array([a[2] for a in annotations], dtype=np.int64)
@@ -152,13 +173,13 @@ def build_rows(project_id: int) -> tuple[list[tuple[Any, ...]], list[tuple[Any, 
 
     fact_rows: list[tuple[Any, ...]] = []
     region_rows: list[tuple[Any, ...]] = []
-    adapt = connection.ops.adapt_datetimefield_value
     nth = 0
     previous_user = None
     for index, (annotation_id, item_id, user_id, status, submitted_at) in enumerate(annotations):
         nth = nth + 1 if user_id == previous_user else 1
         previous_user = user_id
         active_ms, wall_ms = times.get((item_id, user_id), (0, 0))
+        score, basis = scores.get(annotation_id, (None, ""))
         fact_rows.append(
             (
                 annotation_id,
@@ -167,14 +188,15 @@ def build_rows(project_id: int) -> tuple[list[tuple[Any, ...]], list[tuple[Any, 
                 user_id,
                 splits.get(item_id, ""),
                 status,
-                adapt(submitted_at),
+                submitted_at,
                 active_ms,
                 wall_ms,
                 int(region_counts[index]),
                 nth,
                 decisions.get(annotation_id, ""),
-                scores.get(annotation_id),
+                score,
                 reasons[index],
+                basis,
             )
         )
         spent = region_times.get((item_id, user_id), {})
@@ -187,9 +209,8 @@ def build_rows(project_id: int) -> tuple[list[tuple[Any, ...]], list[tuple[Any, 
 def _region_times(project_id: int) -> dict[tuple[int, int], dict[str, tuple[int, str]]]:
     """(item, user) → region key → (summed event duration, tool). Negative durations (flagged when
     reported) count as 0; the tool is the latest creating event's that names one, else the first
-    event's that names one (events in the order of their sessions and of their reports)."""
-    if connection.vendor == "postgresql":
-        return _region_times_in_sql(project_id)
+    event's that names one (events in the order of their sessions and of their reports).
+    postgres.REGION_TIMES_SQL is the same in SQL."""
     result: dict[tuple[int, int], dict[str, tuple[int, str]]] = defaultdict(dict)
     sessions = (
         WorkSession.objects.filter(project_id=project_id, reports__gt=0)
@@ -210,33 +231,31 @@ def _region_times(project_id: int) -> dict[tuple[int, int], dict[str, tuple[int,
     return result
 
 
-# The same as the Python loop of _region_times, in PostgreSQL: reading every session's events into
-# Python was most of a refresh's time. Durations and tools are validated as integers and strings when
-# reported (labeling.validation), so the casts cannot fail.
-_REGION_TIMES_SQL = """
-SELECT s.item_id, s.user_id, e.value ->> 'region_key',
-       SUM(GREATEST(0, COALESCE((e.value ->> 'duration_ms')::bigint, 0)))::bigint,
-       COALESCE(
-           (ARRAY_AGG(e.value ->> 'tool' ORDER BY s.id DESC, e.position DESC)
-               FILTER (WHERE e.value ->> 'type' = 'created' AND COALESCE(e.value ->> 'tool', '') <> ''))[1],
-           (ARRAY_AGG(e.value ->> 'tool' ORDER BY s.id, e.position)
-               FILTER (WHERE COALESCE(e.value ->> 'tool', '') <> ''))[1],
-           ''
-       )
-FROM {sessions} AS s
-CROSS JOIN LATERAL jsonb_array_elements(s.events) WITH ORDINALITY AS e(value, position)
-WHERE s.project_id = %s AND s.reports > 0 AND e.value ->> 'region_key' IS NOT NULL
-GROUP BY s.item_id, s.user_id, e.value ->> 'region_key'
-"""
-
-
-def _region_times_in_sql(project_id: int) -> dict[tuple[int, int], dict[str, tuple[int, str]]]:
-    result: dict[tuple[int, int], dict[str, tuple[int, str]]] = defaultdict(dict)
+def _replace_rows(project_id: int, fact_rows: list[tuple[Any, ...]], region_rows: list[tuple[Any, ...]]) -> None:
+    # Plain DELETEs: the ORM's delete() would first collect every row to cascade to the region facts.
+    # The table names come from the models, never from input.
     with connection.cursor() as cursor:
-        cursor.execute(_REGION_TIMES_SQL.format(sessions=WorkSession._meta.db_table), [project_id])
-        for item_id, user_id, key, duration, tool in cursor.fetchall():
-            result[(item_id, user_id)][key] = (duration, tool)
-    return result
+        cursor.execute(f"DELETE FROM {RegionTimeFact._meta.db_table} WHERE project_id = %s", [project_id])  # noqa: S608
+        cursor.execute(f"DELETE FROM {AnnotationTimeFact._meta.db_table} WHERE project_id = %s", [project_id])  # noqa: S608
+    adapt, at = connection.ops.adapt_datetimefield_value, FACT_COLUMNS.index("submitted_at")
+    _insert(AnnotationTimeFact, FACT_COLUMNS, [(*row[:at], adapt(row[at]), *row[at + 1 :]) for row in fact_rows])
+    _insert(RegionTimeFact, REGION_COLUMNS, region_rows)
+
+
+def _insert(model: type[Model], columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+    """Insert many rows in one statement run many times: bulk_create would build a model per row."""
+    if not rows:
+        return
+    column_list = ", ".join(connection.ops.quote_name(c) for c in columns)
+    placeholders = ", ".join(["%s"] * len(columns))
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {model._meta.db_table} ({column_list}) VALUES ({placeholders})",  # noqa: S608
+            rows,
+        )
+
+
+# --- agreement ---------------------------------------------------------------------------------------
 
 
 def pair_score(results: Sequence[agreement.ClassAgreement]) -> float | None:
@@ -252,53 +271,98 @@ def pair_score(results: Sequence[agreement.ClassAgreement]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
-def _agreement_scores(project_id: int, annotations: Iterable[tuple[int, int, int]]) -> dict[int, float]:
-    """Annotation id → mean pair score with the item's other annotators, for items with two or more."""
-    by_item: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for annotation_id, item_id, user_id in annotations:
-        by_item[item_id].append((annotation_id, user_id))
-    shared = {item_id: pairs for item_id, pairs in by_item.items() if len(pairs) >= 2}
-    if not shared:
+def agreement_scores(project_id: int, *, reuse: bool = True) -> dict[int, Agreement]:
+    """Annotation id → (mean pair score with the item's other annotators, basis), for the annotations
+    of items with two or more submitted annotations; the score is None when none of its pairs scored.
+    The basis is a digest of the item's annotations (ids and versions, in the order they are paired).
+
+    With `reuse`, an item whose annotations' facts were all scored on the basis the item gives now
+    keeps their scores: a score depends only on the regions of the item's annotations (and on the
+    item's size, fixed at upload), and every change to an annotation raises its version."""
+    # Items with two or more, counted by a window over one scan: no plan to go wrong on stale statistics.
+    shared = Window(Count("pk"), partition_by=F("item_id"))
+    # (annotation, annotator, version) per item, in the order the facts list them (pairs are scored in it).
+    by_item: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
+    for annotation_id, item_id, user_id, version in (
+        submitted_annotations(project_id)
+        .annotate(annotations_of_item=shared)
+        .filter(annotations_of_item__gte=2)
+        .order_by("annotator_id", "submitted_at", "id")
+        .values_list("id", "item_id", "annotator_id", "version")
+    ):
+        by_item[item_id].append((annotation_id, user_id, version))
+    bases = {item_id: _basis(members) for item_id, members in by_item.items()}
+    scores: dict[int, Agreement] = {}
+    if reuse:
+        built = {
+            annotation_id: (score, basis)
+            for annotation_id, score, basis in AnnotationTimeFact.objects.filter(project_id=project_id)
+            .exclude(agreement_basis="")
+            .values_list("annotation_id", "agreement", "agreement_basis")
+        }
+        for item_id in list(by_item):
+            members, basis = by_item[item_id], bases[item_id]
+            if all(built.get(a, (None, ""))[1] == basis for a, _, _ in members):
+                scores.update((a, built[a]) for a, _, _ in members)
+                del by_item[item_id]
+    for annotation_id, (item_id, score) in _score_items(project_id, by_item).items():
+        scores[annotation_id] = (score, bases[item_id])
+    return scores
+
+
+def _basis(members: Sequence[tuple[int, int, int]]) -> str:
+    text = ",".join(f"{annotation_id}:{version}" for annotation_id, _, version in members)
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
+def _score_items(
+    project_id: int, by_item: Mapping[int, list[tuple[int, int, int]]]
+) -> dict[int, tuple[int, float | None]]:
+    """Annotation id → (item id, mean pair score or None) for every annotation of the items."""
+    if not by_item:
         return {}
-    annotation_ids = [a for pairs in shared.values() for a, _ in pairs]
     shapes: dict[int, list[agreement.Shape]] = defaultdict(list)
+    annotation_ids = [a for members in by_item.values() for a, _, _ in members]
     for chunk in _chunks(annotation_ids, 5000):
-        for region in (
-            Region.objects.filter(annotation_id__in=chunk)
-            .order_by("id")
-            .values(
-                "annotation_id",
-                "kind",
-                "label_class_id",
-                "x",
-                "y",
-                "width",
-                "height",
-                "points",
-                "holes",
-                "rle",
-                "mask_height",
-                "mask_width",
-                "start",
-                "end",
-            )
-        ):
+        for region in Region.objects.filter(annotation_id__in=chunk).order_by("id").values(*_SHAPE_FIELDS):
             shapes[region["annotation_id"]].append(_shape(region))
-    sizes = {
-        pk: (height, width) if width and height else None
-        for pk, width, height in Item.objects.filter(project_id=project_id, pk__in=list(shared)).values_list(
+    sizes: dict[int, tuple[int, int] | None] = {}
+    for chunk in _chunks(list(by_item), 5000):
+        for pk, width, height in Item.objects.filter(project_id=project_id, pk__in=chunk).values_list(
             "pk", "width", "height"
-        )
-    }
+        ):
+            sizes[pk] = (height, width) if width and height else None
     collected: dict[int, list[float]] = defaultdict(list)
-    for item_id, pairs in shared.items():
-        for (a, user_a), (b, user_b) in itertools.combinations(pairs, 2):
+    for item_id, members in by_item.items():
+        for (a, user_a, _), (b, user_b, _) in itertools.combinations(members, 2):
             raters = [agreement.Rater(user_a, shapes.get(a, [])), agreement.Rater(user_b, shapes.get(b, []))]
             score = pair_score(agreement.item_agreement(raters, image_size=sizes.get(item_id)))
             if score is not None:
                 collected[a].append(score)
                 collected[b].append(score)
-    return {annotation_id: sum(values) / len(values) for annotation_id, values in collected.items()}
+    return {
+        a: (item_id, sum(collected[a]) / len(collected[a]) if collected[a] else None)
+        for item_id, members in by_item.items()
+        for a, _, _ in members
+    }
+
+
+_SHAPE_FIELDS = (
+    "annotation_id",
+    "kind",
+    "label_class_id",
+    "x",
+    "y",
+    "width",
+    "height",
+    "points",
+    "holes",
+    "rle",
+    "mask_height",
+    "mask_width",
+    "start",
+    "end",
+)
 
 
 def _shape(region: Mapping[str, Any]) -> agreement.Shape:
@@ -319,35 +383,6 @@ def _shape(region: Mapping[str, Any]) -> agreement.Shape:
 def _chunks(values: Sequence[int], size: int) -> Iterable[Sequence[int]]:
     for start in range(0, len(values), size):
         yield values[start : start + size]
-
-
-def _insert(model: type[Model], columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
-    """Insert many rows in few statements: Django's bulk_create builds a model instance per row, which
-    costs seconds for a project's hundreds of thousands of regions."""
-    if not rows:
-        return
-    table = model._meta.db_table
-    column_list = ", ".join(connection.ops.quote_name(c) for c in columns)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # COPY: one stream the server parses in bulk, several times faster than multi-row INSERTs
-            # (whose parameters psycopg2 quotes one by one in Python). The csv module quotes every
-            # non-number, None included, so FORCE_NULL turns a nullable number column's "" back into NULL.
-            buffer = io.StringIO()
-            csv.writer(buffer, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\n").writerows(rows)
-            buffer.seek(0)
-            nullable = [
-                connection.ops.quote_name(column)
-                for column in columns
-                if model._meta.get_field(column.removesuffix("_id")).null
-            ]
-            options = f", FORCE_NULL ({', '.join(nullable)})" if nullable else ""
-            # The table and column names come from the model, never from input.
-            statement = f"COPY {table} ({column_list}) FROM STDIN WITH (FORMAT csv{options})"
-            cursor.cursor.copy_expert(statement, buffer)
-        else:
-            placeholders = ", ".join(["%s"] * len(columns))
-            cursor.executemany(f"INSERT INTO {table} ({column_list}) VALUES ({placeholders})", rows)  # noqa: S608
 
 
 def refreshed_at(project_id: int) -> datetime | None:
