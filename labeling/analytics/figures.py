@@ -217,17 +217,32 @@ def learning_curve(nth: np.ndarray, durations_ms: np.ndarray, max_points: int = 
 
 
 def histogram(durations_ms: np.ndarray, bins: int = 30) -> dict[str, Any]:
-    """Counts of durations (in seconds) in equal-width bins up to the 99th percentile, and how many
-    lie beyond it (one very slow item must not squash every other bar into the first)."""
+    """Counts of durations (in seconds) in at most `bins` equal-width bins up to the 99th percentile, and
+    how many lie beyond it (one very slow item must not squash every other bar into the first). The width
+    is a round number of seconds (1, 2 or 5 times a power of ten, at least 0.1 s), so every edge is exact
+    at the stated rounding: [0, 0.1, 0.2, ...] rather than [0, 0.0, 0.1, 0.1, ...]."""
     if durations_ms.size == 0:
         return {"edges_s": [], "counts": [], "above": 0}
     values = durations_ms / 1000
     top = float(np.percentile(values, 99))
     if top <= 0:
         top = float(values.max()) or 1.0
-    counts, edges = np.histogram(values[values <= top], bins=bins, range=(0.0, top))
+    width = nice_width(top / bins)
+    count = max(1, math.ceil(round(top / width, 9)))
+    edges = np.round(np.arange(count + 1) * width, 6)
+    counts, _ = np.histogram(values[values <= top], bins=edges)
     return {
         "edges_s": [round(float(e), 1) for e in edges],
         "counts": [int(c) for c in counts],
         "above": int((values > top).sum()),
     }
+
+
+def nice_width(raw_s: float, smallest_s: float = 0.1) -> float:
+    """The smallest of 1, 2 or 5 times a power of ten that is at least `raw_s` (and `smallest_s`)."""
+    raw_s = max(raw_s, smallest_s)
+    power = 10 ** math.floor(math.log10(raw_s))
+    for step in (1, 2, 5, 10):
+        if step * power >= raw_s - 1e-12:
+            return round(step * power, 6)
+    raise AssertionError("unreachable: 10 * power >= raw_s")

@@ -112,3 +112,27 @@ def test_histogram_counts_beyond_the_99th_percentile_separately():
     result = figures.histogram(values, bins=5)
     assert sum(result["counts"]) + result["above"] == 100
     assert result["above"] == 1
+
+
+def test_histogram_bins_have_round_widths_so_small_times_keep_distinct_edges():
+    result = figures.histogram(np.array([100.0, 200.0, 300.0, 400.0]))
+    # 99th percentile 0.397 s; 30 bins would be 0.013 s wide, below the 0.1 s rounding: 4 bins of 0.1 s.
+    assert result == {"edges_s": [0.0, 0.1, 0.2, 0.3, 0.4], "counts": [0, 1, 1, 1], "above": 1}
+
+
+def test_histogram_width_is_one_two_or_five_times_a_power_of_ten():
+    values = np.arange(1, 1001) * 130.0  # 0.13 s .. 130 s; 99th percentile 128.7 s
+    result = figures.histogram(values, bins=30)
+    widths = {round(b - a, 6) for a, b in zip(result["edges_s"], result["edges_s"][1:], strict=False)}
+    assert widths == {5.0}
+    assert len(result["counts"]) == 26
+    assert sum(result["counts"]) + result["above"] == 1000
+    assert [figures.nice_width(x) for x in (0.01, 0.13, 0.2, 0.21, 3.0, 4.4, 7.0)] == [
+        0.1,
+        0.2,
+        0.2,
+        0.5,
+        5.0,
+        5.0,
+        10.0,
+    ]
