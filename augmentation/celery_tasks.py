@@ -9,6 +9,7 @@ worker while the first still runs it.
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 import cv2
@@ -25,6 +26,14 @@ MAX_RETRY_DELAY_S = 60
 def _single_threaded_opencv(**_: Any) -> None:
     # A worker runs one pool process per core; OpenCV's own thread pool in each would oversubscribe the CPUs.
     cv2.setNumThreads(1)
+
+
+@worker_process_init.connect
+def _freeze_startup_objects(**_: Any) -> None:
+    # What the process imported (Django, Celery, the engine: 100k+ objects) lives as long as the process. Left
+    # to the collector, every full collection walks all of it: a chunk's ORM objects trigger one every few
+    # hundred outputs, about 0.1 s each, some 5% of a job's time. Frozen, collections walk only new objects.
+    gc.freeze()
 
 
 @shared_task(name="augmentation.start_job", acks_late=True, reject_on_worker_lost=True)

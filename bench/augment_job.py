@@ -11,7 +11,9 @@ database of its own, e.g. redis://127.0.0.1:6379/7, on a machine where other wor
    API (in-process client, 100 files per request) into the train split, and stores their boxes as accepted
    annotations.
 2. For 1 and then 2 worker processes: starts `celery -A config worker --pool=prefork --concurrency=P`, launches
-   a job through the API with bench/augment.py's 5-step pipeline and 1 copy per item (originals included),
+   a job through the API with bench/augment.py's 5-step pipeline and 1 copy per item (originals included; each
+   job with a seed of its own, so that every job writes all its files: outputs are content-addressed, and a
+   job repeating an earlier seed would find them stored already and skip the writes the plain loop does),
    and times it from the launch request until the job row says it finished (planning, every chunk, every
    output written to storage and the database, the version switched to ready). Workers start before the
    clock, as they run all the time in production.
@@ -212,7 +214,11 @@ def stop_workers(worker: subprocess.Popen[bytes]) -> None:
         worker.wait()
 
 
-def time_job(client: Any, project: Any, pipeline_id: int) -> tuple[float, dict[str, Any]]:
+def time_job(client: Any, project: Any, pipeline_id: int, seed: int) -> tuple[float, dict[str, Any]]:
+    """Seconds from the launch request until the job finished, and what it did.
+
+    Each job gets a seed of its own: outputs are content-addressed, so a job repeating an earlier job's seed
+    would find every output file already stored and skip the writes the plain loop does."""
     from augmentation.models import AugmentationJob
     from projects.progress import FINISHED
 
@@ -220,7 +226,7 @@ def time_job(client: Any, project: Any, pipeline_id: int) -> tuple[float, dict[s
     launched_at = time.time()
     response = client.post(
         f"/api/v1/projects/{project.pk}/jobs/",
-        {"pipeline": pipeline_id, "copies_per_item": 1, "include_originals": True},
+        {"pipeline": pipeline_id, "copies_per_item": 1, "include_originals": True, "seed": seed},
         format="json",
     )
     if response.status_code != 201:
@@ -275,7 +281,8 @@ def _raw(batch: list[tuple[str, list[list[float]], list[int]]]) -> int:
 
     for path, boxes, labels in batch:
         data = np.frombuffer(Path(path).read_bytes(), dtype=np.uint8)
-        image = cv2.cvtColor(cv2.imdecode(data, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+        # The flags jobs decode with (augmentation/services/samples.py: stored files are upright already).
+        image = cv2.cvtColor(cv2.imdecode(data, cv2.IMREAD_COLOR | cv2.IMREAD_IGNORE_ORIENTATION), cv2.COLOR_BGR2RGB)
         result = _STATE["compose"](image=image, bboxes=np.asarray(boxes, dtype=np.float32), labels=labels)
         ok, encoded = cv2.imencode(
             ".jpg", cv2.cvtColor(result["image"], cv2.COLOR_RGB2BGR), (cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY)
@@ -344,7 +351,8 @@ def main(argv: list[str] | None = None) -> int:
                 purge_queue()
                 worker = start_workers(environment, processes, folder / f"worker-{processes}.log")
                 try:
-                    elapsed, outcome = time_job(client, project, pipeline.pk)
+                    seed = PIPELINE["seed"] + 10 * round_index + processes
+                    elapsed, outcome = time_job(client, project, pipeline.pk, seed)
                 finally:
                     stop_workers(worker)
                     purge_queue()  # the finished job's thumbnail messages

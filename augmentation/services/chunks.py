@@ -31,6 +31,7 @@ from augmentation.services.outputs import MAX_ERROR_CHARS, Made, OutputWriter
 from augmentation.services.pipelines import engine_resources
 from labeling.models import Annotation, Region
 from projects.models import Item, ItemKind
+from projects.progress import JobStatus
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +49,8 @@ def run_chunk(chunk_id: int) -> None:
     elif chunk.attempts > settings.AUGMENTATION_MAX_ATTEMPTS:
         give_up(chunk, job)
     else:
-        job.mark_running()
+        if job.status == JobStatus.QUEUED:
+            job.mark_running()
         status = ChunkRunner(job, chunk).run()
         _close(chunk, status)
     jobs.finish_job_if_done(job.pk)
@@ -57,10 +59,13 @@ def run_chunk(chunk_id: int) -> None:
 def _claim(chunk_id: int) -> tuple[JobChunk, AugmentationJob] | None:
     """The chunk, marked running with one more attempt; None when it has nothing left to do."""
     with transaction.atomic():
-        chunk = JobChunk.objects.select_for_update().filter(pk=chunk_id).first()
+        # One query; only the chunk's row is locked (finishing locks the job's).
+        chunk = (
+            JobChunk.objects.select_for_update(of=("self",)).select_related("job__project").filter(pk=chunk_id).first()
+        )
         if chunk is None or chunk.status in CHUNK_FINISHED:
             return None
-        job = AugmentationJob.objects.select_related("project").get(pk=chunk.job_id)
+        job = chunk.job
         if job.is_finished:
             return None
         chunk.attempts += 1
@@ -221,7 +226,7 @@ class ChunkRunner:
         classes = samples.ClassIndex.of(self.job.project)
         pool = job_pool(self.job, classes)
         items = Item.objects.in_bulk([item_id for item_id, _, _ in work])
-        annotations = Annotation.objects.prefetch_related("regions").in_bulk([a for _, a, _ in work])
+        annotations = samples.annotations_with_regions(a for _, a, _ in work)
         for item_id, annotation_id, copies in work:
             if self._cancelled():
                 self.writer.flush()

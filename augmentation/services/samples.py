@@ -302,6 +302,20 @@ class SamplePool:
         return sample
 
 
+def annotations_with_regions(annotation_ids: Iterable[int]) -> dict[int, Annotation]:
+    """Annotations by id with their regions, in two plain queries (read back by `annotation_regions`).
+
+    What `prefetch_related("regions")` gives, for a fraction of its cost per region: jobs read ten regions or
+    more per source item."""
+    annotations = Annotation.objects.in_bulk(list(annotation_ids))
+    regions: dict[int, list[Region]] = {pk: [] for pk in annotations}
+    for region in Region.objects.filter(annotation_id__in=list(annotations)).order_by("id"):
+        regions[region.annotation_id].append(region)
+    for pk, annotation in annotations.items():
+        annotation._prefetched_objects_cache = {"regions": regions[pk]}  # type: ignore[attr-defined]
+    return annotations
+
+
 def annotation_regions(annotation: Annotation | None) -> list[Region]:
     if annotation is None:
         return []
