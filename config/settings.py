@@ -187,6 +187,10 @@ CELERY_TASK_IGNORE_RESULT = True
 # Long tasks: one message at a time per worker process, acknowledged after it ran, so a killed
 # worker's message is delivered again instead of lost.
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Celery's Django fixup closes the database connection before and after every task unless this is set; with
+# it a worker process keeps its connection for about this many tasks (config/celery_app.py drops a broken one
+# before a task). A new PostgreSQL backend with cold caches costs some 20 ms per augmentation chunk.
+CELERY_DB_REUSE_MAX = env_int("CELERY_DB_REUSE_MAX", 100)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
