@@ -50,7 +50,7 @@ def make_copies(project: Project, dose: dict[str, Any], plan: Plan, progress: Pr
     for start in range(0, len(members), BATCH):
         part = members[start : start + BATCH]
         items.update(Item.objects.in_bulk([m.item_id for m in part]))
-        annotations.update(Annotation.objects.prefetch_related("regions").in_bulk([m.annotation_id for m in part]))
+        annotations.update(samples.annotations_with_regions(m.annotation_id for m in part))
     pool = None
     if plan.shape.item_kind == ItemKind.IMAGE and samples.pipeline_needs_pool(dose["pipeline_config"]):
         pool = _pool(members, items, annotations, classes)
