@@ -22,6 +22,24 @@ from augmentation.models import AugmentationJob, JobOutput, OutputStatus
 from labeling.models import Annotation, AnnotationStatus
 from labeling.services.bulk import create_annotations
 from projects.models import Item, ItemKind, ItemStatus, VersionItem, item_upload_path
+from projects.rows import insert_rows
+
+# What an output item's row is written from (OutputWriter._item_row gives the values in this order).
+ITEM_COLUMNS = (
+    "project_id",
+    "dataset_id",
+    "kind",
+    "original_name",
+    "sha256",
+    "file",
+    "width",
+    "height",
+    "text",
+    "status",
+    "source_item_id",
+    "provenance",
+    "uploaded_by_id",
+)
 
 # Outputs are written at least this often, so progress moves during long chunks.
 FLUSH_INTERVAL_S = 0.5
@@ -123,14 +141,19 @@ class OutputWriter:
                     version_id=job.source_version_id, item_id__in={m.source.pk for m in made_list}
                 ).values_list("item_id", "split")
             )
-            items = [self._item(made, name, author_id, now) for made, name in zip(made_list, names, strict=True)]
-            Item.objects.bulk_create(items, batch_size=500)
-            VersionItem.objects.bulk_create(
+            item_ids = insert_rows(
+                Item,
+                ITEM_COLUMNS,
+                [self._item_row(made, name, author_id) for made, name in zip(made_list, names, strict=True)],
+                return_ids=True,
+            )
+            insert_rows(
+                VersionItem,
+                ("version_id", "item_id", "split"),
                 [
-                    VersionItem(version=job.output_version, item=item, split=splits.get(made.source.pk, ""))
-                    for made, item in zip(made_list, items, strict=True)
+                    (job.output_version_id, item_id, splits.get(made.source.pk, ""))
+                    for made, item_id in zip(made_list, item_ids, strict=True)
                 ],
-                batch_size=500,
             )
             # The shape uploads and imports write too (annotation, regions, first revision): labeling's service.
             create_annotations(
@@ -138,62 +161,52 @@ class OutputWriter:
                     (
                         Annotation(
                             project_id=job.project_id,
-                            item=item,
+                            item_id=item_id,
                             annotator_id=author_id,
                             status=_output_status(made.annotation),
                             submitted_at=now,
                         ),
                         made.regions,
                     )
-                    for made, item in zip(made_list, items, strict=True)
+                    for made, item_id in zip(made_list, item_ids, strict=True)
                 ],
                 author_id=author_id,
             )
-            JobOutput.objects.bulk_create(
+            insert_rows(
+                JobOutput,
+                ("job_id", "source_item_id", "copy_index", "output_item_id", "status", "error"),
                 [
-                    JobOutput(
-                        job=job,
-                        source_item=made.source,
-                        copy_index=made.copy_index,
-                        output_item=item,
-                        status=OutputStatus.OK,
-                    )
-                    for made, item in zip(made_list, items, strict=True)
+                    (job.pk, made.source.pk, made.copy_index, item_id, OutputStatus.OK, "")
+                    for made, item_id in zip(made_list, item_ids, strict=True)
                 ]
                 + [
-                    JobOutput(
-                        job=job,
-                        source_item_id=failure.source_item_id,
-                        copy_index=failure.copy_index,
-                        status=OutputStatus.FAILED,
-                        error=failure.error,
-                    )
+                    (job.pk, failure.source_item_id, failure.copy_index, None, OutputStatus.FAILED, failure.error)
                     for failure in failures
                 ],
-                batch_size=1000,
             )
             done = len(made_list) - sum(1 for o in earlier if o.status == OutputStatus.OK)
             failed = len(failures) - sum(1 for o in earlier if o.status == OutputStatus.FAILED)
             if done or failed:
                 AugmentationJob.objects.filter(pk=job.pk).update(done=F("done") + done, failed=F("failed") + failed)
 
-    def _item(self, made: Made, name: str, author_id: int, now: Any) -> Item:
+    def _item_row(self, made: Made, name: str, author_id: int) -> tuple[Any, ...]:
+        """The output item's values, in the order of ITEM_COLUMNS."""
         source = made.source
         job = self.job
         status = _output_status(made.annotation)
-        return Item(
-            project_id=job.project_id,
-            dataset_id=source.dataset_id,
-            kind=made.kind,
-            original_name=_output_name(source, job.pk, made.copy_index, made.suffix),
-            sha256=made.sha256,
-            file=name,
-            width=made.width,
-            height=made.height,
-            text=made.text,
-            status=ItemStatus.ACCEPTED if status == AnnotationStatus.ACCEPTED else ItemStatus.SUBMITTED,
-            source_item=source,
-            provenance={
+        return (
+            job.project_id,
+            source.dataset_id,
+            made.kind,
+            _output_name(source, job.pk, made.copy_index, made.suffix),
+            made.sha256,
+            name,
+            made.width,
+            made.height,
+            made.text,
+            ItemStatus.ACCEPTED if status == AnnotationStatus.ACCEPTED else ItemStatus.SUBMITTED,
+            source.pk,
+            {
                 "job": job.pk,
                 "pipeline": job.pipeline_config,
                 "seed": job.seed,
@@ -202,7 +215,7 @@ class OutputWriter:
                 "source_annotation": made.annotation.pk,
                 "source_annotation_version": made.annotation.version,
             },
-            uploaded_by_id=author_id,
+            author_id,
         )
 
 

@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import Count, F, Model, QuerySet, Sum, Window
+from django.db.models import Count, F, QuerySet, Sum, Window
 from django.utils import timezone
 
 from labeling import agreement
@@ -43,6 +43,7 @@ from labeling.analytics import figures, postgres
 from labeling.analytics.models import AnalyticsState, AnnotationTimeFact, RegionTimeFact
 from labeling.models import Annotation, Region, Review, WorkSession
 from projects.models import Item, VersionItem
+from projects.rows import insert_rows
 
 # Submissions within this many seconds share one refresh: the first schedules it this far ahead.
 REFRESH_DEBOUNCE_S = 30
@@ -237,22 +238,8 @@ def _replace_rows(project_id: int, fact_rows: list[tuple[Any, ...]], region_rows
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {RegionTimeFact._meta.db_table} WHERE project_id = %s", [project_id])  # noqa: S608
         cursor.execute(f"DELETE FROM {AnnotationTimeFact._meta.db_table} WHERE project_id = %s", [project_id])  # noqa: S608
-    adapt, at = connection.ops.adapt_datetimefield_value, FACT_COLUMNS.index("submitted_at")
-    _insert(AnnotationTimeFact, FACT_COLUMNS, [(*row[:at], adapt(row[at]), *row[at + 1 :]) for row in fact_rows])
-    _insert(RegionTimeFact, REGION_COLUMNS, region_rows)
-
-
-def _insert(model: type[Model], columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
-    """Insert many rows in one statement run many times: bulk_create would build a model per row."""
-    if not rows:
-        return
-    column_list = ", ".join(connection.ops.quote_name(c) for c in columns)
-    placeholders = ", ".join(["%s"] * len(columns))
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            f"INSERT INTO {model._meta.db_table} ({column_list}) VALUES ({placeholders})",  # noqa: S608
-            rows,
-        )
+    insert_rows(AnnotationTimeFact, FACT_COLUMNS, fact_rows)
+    insert_rows(RegionTimeFact, REGION_COLUMNS, region_rows)
 
 
 # --- agreement ---------------------------------------------------------------------------------------
