@@ -20,8 +20,11 @@ database of its own, e.g. redis://127.0.0.1:6379/7, on a machine where other wor
 3. In the same run, just before and just after each job: the plain loop with as many processes
    (multiprocessing, spawned) over the same stored files, each read, decoded, put through `A.Compose` built from
    the pipeline's Albumentations export (identical parameters) with its boxes, encoded as JPEG at the quality
-   jobs use, and written. Pool start-up is not timed, as worker start-up is not. The job is compared with the
-   mean of the two loops around it, so load that drifts on a shared machine weighs on both arms alike; with
+   jobs use, and written as a new file in a folder of its own: every pass starts with an empty folder, as the
+   job writes every output as a new file (on this machine's disk creating a file costs up to 0.9 ms, while
+   overwriting the previous pass's file costs 0.02 ms, so a second pass into the same folder would measure a
+   cheaper loop than anybody runs). Pool start-up is not timed, as worker start-up is not. The job is compared
+   with the mean of the two loops around it, so load that drifts on a shared machine weighs on both arms alike; with
    --rounds R, each figure is the median over rounds (ratios are medians of the per-round ratios).
 
 BENCH_TIMELINE=1 also prints when each chunk started and how long it took.
@@ -245,10 +248,10 @@ def time_job(client: Any, project: Any, pipeline_id: int, seed: int) -> tuple[fl
     if os.environ.get("BENCH_TIMELINE"):
         for chunk in job.chunks.order_by("started_at"):
             log(
-                f"  chunk {chunk.index:3d} +{chunk.started_at.timestamp() - launched_at:6.2f}s "
-                f"{(chunk.finished_at - chunk.started_at).total_seconds():5.2f}s attempts {chunk.attempts}"
+                f"  chunk {chunk.index:3d} +{chunk.started_at.timestamp() - launched_at:7.3f}s "
+                f"to +{chunk.finished_at.timestamp() - launched_at:7.3f}s attempts {chunk.attempts}"
             )
-        log(f"  finished +{job.finished_at.timestamp() - launched_at:6.2f}s")
+        log(f"  finished +{job.finished_at.timestamp() - launched_at:7.3f}s")
     return elapsed, {
         "status": job.status,
         "done": job.done,
@@ -293,13 +296,16 @@ def _raw(batch: list[tuple[str, list[list[float]], list[int]]]) -> int:
 
 
 def time_raw_loop(work: list[tuple[str, list[list[float]], list[int]]], processes: int, output: Path) -> float:
-    output.mkdir(parents=True, exist_ok=True)
+    """Seconds for the plain loop writing into `output`, a new folder (kept until the end of the run: deleting
+    files makes the disk discard their blocks, which would slow whatever is timed next)."""
+    output.mkdir(parents=True)
     batch = 8
     batches = [work[start : start + batch] for start in range(0, len(work), batch)]
     # Spawned, not forked: this process has broker and database threads by now, and a fork copies their
     # locks in whatever state they are (a child can then wait forever on a lock no thread will release).
     with multiprocessing.get_context("spawn").Pool(processes, _init_raw, (str(output),)) as pool:
         pool.map(_raw, [work[:1]] * processes, chunksize=1)  # warm up: imports and the first decode
+        (output / Path(work[0][0]).name).unlink()  # the warm-up's file: the timed pass writes every file anew
         started = time.perf_counter()
         pool.map(_raw, batches, chunksize=1)
         return time.perf_counter() - started
@@ -347,7 +353,8 @@ def main(argv: list[str] | None = None) -> int:
         for round_index in range(arguments.rounds):
             for processes in (1, 2):
                 key = str(processes)
-                before = len(work) / time_raw_loop(work, processes, folder / f"raw-{processes}")
+                raw_folder = folder / f"raw-{round_index}-{processes}"
+                before = len(work) / time_raw_loop(work, processes, raw_folder / "before")
                 purge_queue()
                 worker = start_workers(environment, processes, folder / f"worker-{processes}.log")
                 try:
@@ -358,7 +365,7 @@ def main(argv: list[str] | None = None) -> int:
                     purge_queue()  # the finished job's thumbnail messages
                 if outcome["status"] != "completed" or outcome["done"] != len(work):
                     raise SystemExit(f"the job did not complete cleanly: {outcome}")
-                after = len(work) / time_raw_loop(work, processes, folder / f"raw-{processes}")
+                after = len(work) / time_raw_loop(work, processes, raw_folder / "after")
                 # The raw loop runs just before and just after the job, and the job is compared with their mean:
                 # on a shared machine, load that drifts during the run then weighs on both arms alike.
                 raw_rate = (before + after) / 2
