@@ -61,7 +61,7 @@ class AugmentationJob(TrackedJob):
     balance = models.JSONField(null=True, blank=True)
     include_originals = models.BooleanField(default=True)
     seed = models.BigIntegerField(default=0)
-    chunk_size = models.PositiveIntegerField(default=50)
+    chunk_size = models.PositiveIntegerField(default=100)
     output_version = models.OneToOneField(
         "projects.DatasetVersion", on_delete=models.SET_NULL, null=True, blank=True, related_name="augmentation_job"
     )

@@ -1,6 +1,6 @@
 """Augmentation jobs on Celery against a plain Albumentations loop doing the same work on the same files.
 
-    .venv/bin/python bench/augment_job.py [--n 1000] [--rounds 1] [--chunk-size 50]
+    .venv/bin/python bench/augment_job.py [--n 1000] [--rounds 1] [--chunk-size N]
 
 Needs PostgreSQL and Redis: DATABASE_URL names the server (a fresh database `tandem_bench_<pid>` is created
 there and dropped at the end; default postgres://postgres@127.0.0.1:5432/postgres), REDIS_URL the broker
@@ -91,9 +91,9 @@ def run_sql(maintenance_url: str, statement: str) -> None:
         connection.close()
 
 
-def configure(database_url: str, redis_url: str, data_dir: Path, chunk_size: int) -> dict[str, str]:
+def configure(database_url: str, redis_url: str, data_dir: Path, chunk_size: int | None) -> dict[str, str]:
     environment = {
-        "AUGMENTATION_CHUNK_SIZE": str(chunk_size),
+        **({"AUGMENTATION_CHUNK_SIZE": str(chunk_size)} if chunk_size else {}),
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
         "TANDEM_DATA_DIR": str(data_dir),
@@ -318,7 +318,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=1000, help="images (default 1000)")
     parser.add_argument("--rounds", type=int, default=1, help="measurements per setting; the median is kept")
-    parser.add_argument("--chunk-size", type=int, default=50, help="items per chunk (AUGMENTATION_CHUNK_SIZE)")
+    parser.add_argument(
+        "--chunk-size", type=int, default=None, help="items per chunk (default: AUGMENTATION_CHUNK_SIZE's default)"
+    )
     arguments = parser.parse_args(argv)
     cv2.setNumThreads(1)
 

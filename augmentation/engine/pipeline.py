@@ -121,6 +121,10 @@ class Pipeline:
             "steps": [step.config() for step in self.steps],
         }
 
+    def needs(self) -> frozenset[str]:
+        """What any of its steps needs besides the sample ("pool" for mixing, "llm", ...)."""
+        return frozenset(need for step in self.steps for leaf in leaves(step) for need in leaf.needs)
+
     def __post_init__(self) -> None:
         targets = {leaf.target for step in self.steps for leaf in leaves(step)}
         # Worked out once: __call__ checks the sample kind on every call.

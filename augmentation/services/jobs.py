@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import math
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import timedelta
@@ -37,12 +38,15 @@ from augmentation.services.selection import UNASSIGNED, Entry, Selection, select
 from labeling.models import AnnotationStatus, Region
 from projects.models import Dataset, DatasetVersion, Item, LabelClass, Project, Split, VersionItem, VersionStatus
 from projects.progress import JobStatus
+from projects.rows import insert_rows
 from projects.selectors import default_dataset, working_version
 from projects.services import ConflictError, ServiceError
 
 logger = logging.getLogger(__name__)
 
 BALANCE_MODES = ("count", "max")
+# Chunks near the end of a job shrink to a quarter of what is left, down to this many items (see _parts).
+TAIL_CHUNK_MIN = 8
 # Thumbnails of a finished job's outputs are queued in batches of this many items per task.
 THUMBNAIL_BATCH = 50
 
@@ -219,7 +223,7 @@ def _plan(job: AugmentationJob) -> list[int]:
             copies=[copies for _, copies in part],
             annotation_ids=[entry.annotation_id for entry, _ in part],
         )
-        for index, part in enumerate(_parts(work, job.chunk_size))
+        for index, part in enumerate(_parts(work, job.chunk_size, max_outputs_per_chunk(job.pipeline_config)))
     ]
     JobChunk.objects.bulk_create(chunks, batch_size=1000)
     if job.include_originals:
@@ -232,8 +236,38 @@ def _plan(job: AugmentationJob) -> list[int]:
     return [chunk.pk for chunk in chunks]
 
 
-def _parts(work: list[tuple[Entry, int]], size: int) -> list[list[tuple[Entry, int]]]:
-    return [work[start : start + size] for start in range(0, len(work), max(1, size))]
+def max_outputs_per_chunk(pipeline_config: dict[str, Any]) -> int:
+    """Outputs one chunk may hold: AUGMENTATION_CHUNK_MAX_OUTPUTS, or for a pipeline that calls the LLM (one
+    request per output, each allowed LLM_TIMEOUT_S) as many as half the soft time limit lets wait that long."""
+    limit = settings.AUGMENTATION_CHUNK_MAX_OUTPUTS
+    if "llm" in pipeline_service.build(pipeline_config, field="pipeline").needs():
+        limit = min(limit, settings.CELERY_TASK_SOFT_TIME_LIMIT // (2 * max(1, settings.LLM_TIMEOUT_S)))
+    return max(1, limit)
+
+
+def _parts(work: list[tuple[Entry, int]], size: int, max_outputs: int) -> list[list[tuple[Entry, int]]]:
+    """Consecutive runs of at most `size` items and `max_outputs` outputs; an item is never split (one with more
+    copies than that is a chunk of its own).
+
+    Chunks shrink towards the end of the job (guided self-scheduling): each takes at most a quarter of the items
+    left, though never fewer than a quarter of `size` nor TAIL_CHUNK_MIN items. Workers then run out of work at
+    about the same time, instead of all but one waiting while the last full chunk runs.
+    """
+    parts: list[list[tuple[Entry, int]]] = []
+    floor = max(math.ceil(size / 4), TAIL_CHUNK_MIN)
+    start = 0
+    while start < len(work):
+        limit = max(1, min(size, max(floor, math.ceil((len(work) - start) / 4))))
+        part: list[tuple[Entry, int]] = []
+        outputs = 0
+        for entry, copies in work[start : start + limit]:
+            if part and outputs + copies > max_outputs:
+                break
+            part.append((entry, copies))
+            outputs += copies
+        parts.append(part)
+        start += len(part)
+    return parts
 
 
 def _class_counts(annotation_ids: list[int]) -> dict[int, dict[int, int]]:
@@ -251,10 +285,12 @@ def _class_counts(annotation_ids: list[int]) -> dict[int, dict[int, int]]:
 
 
 def _add_originals(job: AugmentationJob, entries: list[Entry]) -> None:
-    VersionItem.objects.bulk_create(
-        [VersionItem(version=job.output_version, item_id=entry.item_id, split=entry.split) for entry in entries],
-        batch_size=2000,
-        ignore_conflicts=True,
+    # Planning runs once per job, under its row lock, into the job's own output version (new and empty at
+    # launch): these rows cannot exist yet.
+    insert_rows(
+        VersionItem,
+        ("version_id", "item_id", "split"),
+        [(job.output_version_id, entry.item_id, entry.split) for entry in entries],
     )
 
 

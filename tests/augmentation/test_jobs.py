@@ -49,6 +49,56 @@ def test_items_are_planned_into_chunks_of_the_chunk_size_in_item_order(launch, l
     assert (job.total, job.status) == (15, JobStatus.RUNNING)
 
 
+def test_chunks_also_stop_at_the_output_limit_and_never_split_an_item(launch, labelled_images, settings):
+    # Four items with 3 copies each: 12 outputs; at most 7 per chunk, so two items (6 outputs) per chunk.
+    settings.AUGMENTATION_CHUNK_MAX_OUTPUTS = 7
+    job = launch(copies_per_item=3, chunk_size=10)
+    jobs.start_job(job.pk)
+    ids = [item.pk for item in labelled_images]
+    planned = list(JobChunk.objects.filter(job=job).order_by("index").values_list("item_ids", "copies"))
+    assert planned == [(ids[0:2], [3, 3]), (ids[2:4], [3, 3])]
+
+    # An item with more copies than the limit is a chunk of its own, whole.
+    settings.AUGMENTATION_CHUNK_MAX_OUTPUTS = 2
+    job = launch(copies_per_item=3, chunk_size=10)
+    jobs.start_job(job.pk)
+    planned = list(JobChunk.objects.filter(job=job).order_by("index").values_list("item_ids", "copies"))
+    assert planned == [([pk], [3]) for pk in ids]
+
+
+def test_chunks_shrink_towards_the_end_so_workers_finish_together():
+    work = [(index, 1) for index in range(1000)]
+    parts = jobs._parts(work, 100, 500)  # type: ignore[arg-type]
+    # A quarter of what is left once that is under a full chunk, down to a quarter of the chunk size.
+    assert [len(part) for part in parts] == [100] * 7 + [75, 57, 42, 32, 25, 25, 25, 19]
+    assert [index for part in parts for index, _ in part] == list(range(1000))  # every item once, in order
+    # The output limit still holds inside the shrinking schedule; an item is never split.
+    heavy = [(index, 3 if index % 2 else 1) for index in range(60)]
+    parts = jobs._parts(heavy, 20, 10)  # type: ignore[arg-type]
+    assert all(sum(copies for _, copies in part) <= 10 for part in parts)
+    assert [entry for part in parts for entry in part] == heavy
+    # Small chunk sizes stay whole: splitting a chunk of two gains nothing.
+    assert [len(part) for part in jobs._parts(work[:5], 2, 500)] == [2, 2, 1]  # type: ignore[arg-type]
+
+
+def test_pipelines_calling_the_llm_get_chunks_that_fit_the_time_limit(settings):
+    from augmentation.services.pipelines import engine_resources
+
+    settings.AUGMENTATION_CHUNK_MAX_OUTPUTS = 500
+    settings.CELERY_TASK_SOFT_TIME_LIMIT = 600
+    settings.LLM_TIMEOUT_S = 60
+    settings.LLM_BASE_URL, settings.LLM_MODEL = "http://127.0.0.1:9/v1", "test-model"
+    engine_resources.cache_clear()
+    try:
+        # Five answers of up to 60 s each fill half the 600 s soft limit.
+        assert jobs.max_outputs_per_chunk({"steps": [{"type": "LLMParaphrase"}]}) == 5
+        assert jobs.max_outputs_per_chunk({"steps": [{"type": "RandomSwap"}]}) == 500
+        settings.LLM_TIMEOUT_S = 900  # longer than the limit itself: still one output per chunk
+        assert jobs.max_outputs_per_chunk({"steps": [{"type": "LLMParaphrase"}]}) == 1
+    finally:
+        engine_resources.cache_clear()
+
+
 def test_planning_twice_adds_no_chunks(launch, labelled_images):
     job = launch(chunk_size=2)
     jobs.start_job(job.pk)
