@@ -120,7 +120,8 @@ class OutputStatus(models.TextChoices):
 class JobOutput(models.Model):
     """One output of a job, keyed (job, source item, copy index): a rerun replaces it, never adds a second."""
 
-    job = models.ForeignKey(AugmentationJob, on_delete=models.CASCADE, related_name="outputs")
+    # No index of its own: the key's unique index and (job, status) start with it.
+    job = models.ForeignKey(AugmentationJob, on_delete=models.CASCADE, related_name="outputs", db_index=False)
     source_item = models.ForeignKey("projects.Item", on_delete=models.CASCADE, related_name="+")
     copy_index = models.PositiveIntegerField()
     output_item = models.ForeignKey(
