@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import cv2
 import numpy as np
 
-from augmentation.engine.sample import Sample
+from augmentation.engine.sample import Sample, normal_holes
 
 PointMap = Callable[[np.ndarray], np.ndarray]  # Kx2 float points -> Kx2 float points
 Rect = tuple[float, float, float, float]  # x_min, y_min, x_max, y_max
@@ -135,22 +135,29 @@ def map_labels(
     """New label fields after mapping every point with `point_map` and clipping to `rect`.
 
     Returns keyword arguments for `dataclasses.replace` (boxes, box_labels, polygons, polygon_labels,
-    box_polygon); the caller adds the image and mask.
+    box_polygon, polygon_holes); the caller adds the image and mask. A polygon's visible share is measured
+    without its holes; a hole left with no area inside the picture is dropped.
     """
     new_index = np.full(len(sample.polygons), -1, dtype=np.int64)
     polygons: list[np.ndarray] = []
     polygon_labels: list[int] = []
+    holes: list[list[np.ndarray]] = []
     for index, polygon in enumerate(sample.polygons):
-        mapped = point_map(densify(polygon) if curved else polygon)
-        if curved:
-            # Keep densified rings from growing with every curved warp; 0.25 px is below labelling precision.
-            mapped = cv2.approxPolyDP(mapped.reshape(-1, 1, 2), 0.25, True).reshape(-1, 2)
-        clipped = clip_polygon(mapped, rect)
+        mapped, clipped = _map_ring(polygon, point_map, rect, curved)
         full, visible = polygon_area(mapped), polygon_area(clipped)
+        kept_holes: list[np.ndarray] = []
+        for hole in sample.holes(index):
+            mapped_hole, clipped_hole = _map_ring(hole, point_map, rect, curved)
+            full -= polygon_area(mapped_hole)
+            hole_area = polygon_area(clipped_hole) if len(clipped_hole) >= 3 else 0.0
+            if hole_area > 0:
+                visible -= hole_area
+                kept_holes.append(clipped_hole.astype(np.float32))
         if len(clipped) >= 3 and visible > 0 and full > 0 and visible / full >= min_visibility:
             new_index[index] = len(polygons)
             polygons.append(clipped.astype(np.float32))
             polygon_labels.append(int(sample.polygon_labels[index]))
+            holes.append(kept_holes)
 
     boxes = sample.boxes
     links = sample.box_polygon if len(sample.box_polygon) == len(boxes) else np.full(len(boxes), -1)
@@ -179,7 +186,17 @@ def map_labels(
         "polygons": polygons,
         "polygon_labels": np.asarray(polygon_labels, dtype=np.int64),
         "box_polygon": relink(links[keep], new_index),
+        "polygon_holes": normal_holes(holes),
     }
+
+
+def _map_ring(ring: np.ndarray, point_map: PointMap, rect: Rect, curved: bool) -> tuple[np.ndarray, np.ndarray]:
+    """(mapped, mapped and clipped to `rect`) for one outer ring or hole."""
+    mapped = point_map(densify(ring) if curved else ring)
+    if curved:
+        # Keep densified rings from growing with every curved warp; 0.25 px is below labelling precision.
+        mapped = cv2.approxPolyDP(mapped.reshape(-1, 1, 2), 0.25, True).reshape(-1, 2)
+    return mapped, clip_polygon(mapped, rect)
 
 
 def relink(links: np.ndarray, new_index: np.ndarray) -> np.ndarray:
@@ -238,6 +255,14 @@ def rasterize_polygon(polygon: np.ndarray, shape: tuple[int, int]) -> np.ndarray
     return canvas
 
 
+def polygon_pixels(polygon: np.ndarray, holes: Sequence[np.ndarray], shape: tuple[int, int]) -> np.ndarray:
+    """Boolean HxW mask of the pixels inside the polygon and outside its holes."""
+    inside = rasterize_polygon(polygon, shape)
+    for hole in holes:
+        inside &= ~rasterize_polygon(hole, shape)
+    return inside
+
+
 def drop_hidden_labels(sample: Sample, hidden: np.ndarray, min_visibility: float) -> dict[str, object]:
     """Remove shapes that `hidden` (HxW bool: pixels now covered) leaves less than `min_visibility` visible.
 
@@ -247,7 +272,7 @@ def drop_hidden_labels(sample: Sample, hidden: np.ndarray, min_visibility: float
     height, width = hidden.shape
     keep_polygon = np.ones(len(sample.polygons), dtype=bool)
     for index, polygon in enumerate(sample.polygons):
-        inside = rasterize_polygon(polygon, (height, width))
+        inside = polygon_pixels(polygon, sample.holes(index), (height, width))
         area = int(inside.sum())
         visible = int((inside & ~hidden).sum())
         keep_polygon[index] = area > 0 and visible > 0 and visible / area >= min_visibility
@@ -275,4 +300,7 @@ def drop_hidden_labels(sample: Sample, hidden: np.ndarray, min_visibility: float
         "polygons": [polygon for polygon, kept in zip(sample.polygons, keep_polygon, strict=True) if kept],
         "polygon_labels": sample.polygon_labels[keep_polygon],
         "box_polygon": relink(links[keep_box], renumber),
+        "polygon_holes": normal_holes(
+            [sample.holes(index) for index, kept in enumerate(keep_polygon) if kept] if sample.polygon_holes else []
+        ),
     }

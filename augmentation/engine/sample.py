@@ -44,6 +44,11 @@ def _as_polygon(points: object) -> np.ndarray:
     return array
 
 
+def normal_holes(holes: list[list[np.ndarray]]) -> list[list[np.ndarray]]:
+    """Per-polygon hole lists, or [] when no polygon has a hole (the form samples keep)."""
+    return holes if any(holes) else []
+
+
 def polygon_bounds(polygon: np.ndarray) -> np.ndarray:
     return np.concatenate([polygon.min(axis=0), polygon.max(axis=0)]).astype(np.float32)
 
@@ -57,6 +62,10 @@ class Sample:
 
     `box_polygon[i]` is the index of the polygon that box i outlines, or -1. A linked box is recomputed from its
     polygon after a geometric transform (tighter than transforming the box corners) and is dropped with it.
+
+    `polygon_holes[i]` lists the rings cut out of polygon i (each Kx2 float32, inside its outer ring); an empty
+    list stands for "no polygon has holes". Transforms move and clip holes with their polygon, and drop a hole
+    that ends up with no area.
     """
 
     image: np.ndarray  # HxWxC uint8, RGB
@@ -68,6 +77,16 @@ class Sample:
     image_label: int | None = None
     label_weights: dict[int, float] | None = None  # soft image labels, e.g. from mixup or mosaic
     box_polygon: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    polygon_holes: list[list[np.ndarray]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        # The one check every new sample gets: a transform that drops polygons must drop their holes too.
+        if self.polygon_holes and len(self.polygon_holes) != len(self.polygons):
+            raise ValueError(f"polygon_holes: {len(self.polygon_holes)} lists for {len(self.polygons)} polygons")
+
+    def holes(self, index: int) -> list[np.ndarray]:
+        """The hole rings of polygon `index` (none when no polygon has holes)."""
+        return self.polygon_holes[index] if self.polygon_holes else []
 
     @property
     def height(self) -> int:
@@ -86,6 +105,7 @@ class Sample:
         box_labels: object = None,
         polygons: Sequence[object] | None = None,
         polygon_labels: object = None,
+        polygon_holes: Sequence[Sequence[object]] | None = None,
         mask: np.ndarray | None = None,
         image_label: int | None = None,
         label_weights: Mapping[int, float] | None = None,
@@ -103,6 +123,9 @@ class Sample:
             raise ValueError(f"image must be HxWxC uint8, got shape {image.shape} and dtype {image.dtype}")
         polygon_list = [_as_polygon(points) for points in (polygons or [])]
         polygon_label_array = _as_labels(polygon_labels, len(polygon_list), "polygon_labels")
+        hole_lists = normal_holes([[_as_polygon(ring) for ring in rings] for rings in (polygon_holes or [])])
+        if hole_lists and len(hole_lists) != len(polygon_list):
+            raise ValueError(f"polygon_holes: expected {len(polygon_list)} lists of rings, got {len(hole_lists)}")
         if boxes_from_polygons and boxes is None:
             box_array = (
                 np.stack([polygon_bounds(polygon) for polygon in polygon_list])
@@ -129,6 +152,7 @@ class Sample:
             image_label=image_label,
             label_weights=dict(label_weights) if label_weights is not None else None,
             box_polygon=links,
+            polygon_holes=hole_lists,
         )
 
     def soft_labels(self) -> dict[int, float]:

@@ -3,9 +3,8 @@
 Class ids travel through the engine as small indexes (1..K, in class id order) because a mask is a label
 map and CopyPaste writes polygon labels into it: boxes, polygons, masks and image classes must share one
 label space. Masks are semantic: all mask regions of a class become one label-map value, so an output has
-at most one mask region per class (instances of a class that touch are not told apart). Polygon holes have no
-equivalent in the engine (its polygons are outer rings), so an item with holed polygons fails with a reason
-instead of silently losing them.
+at most one mask region per class (instances of a class that touch are not told apart). Polygon holes
+travel with their polygon (moved, clipped, and dropped when nothing of them stays in the picture).
 """
 
 from __future__ import annotations
@@ -82,6 +81,7 @@ def image_sample(image: np.ndarray, regions: Sequence[Region], classes: ClassInd
         size = (max(1, round(width * scale)), max(1, round(height * scale)))
         image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
     boxes, box_labels, polygons, polygon_labels, image_labels = [], [], [], [], []
+    holes: list[list[np.ndarray]] = []
     mask: np.ndarray | None = None
     for region in regions:
         index = classes.index(region.label_class_id)
@@ -90,13 +90,9 @@ def image_sample(image: np.ndarray, regions: Sequence[Region], classes: ClassInd
             boxes.append([x, y, x + w, y + h])
             box_labels.append(index)
         elif region.kind == AnnotationKind.POLYGON:
-            if region.holes:
-                raise UnsupportedLabels(
-                    f"polygon {region.key!r} has holes, which augmentation cannot transform yet; "
-                    "remove the holes or split the polygon"
-                )
             polygons.append(np.asarray(region.points, dtype=np.float32) * scale)
             polygon_labels.append(index)
+            holes.append([np.asarray(ring, dtype=np.float32) * scale for ring in region.holes or []])
         elif region.kind == AnnotationKind.MASK:
             if (region.mask_height, region.mask_width) != (height, width):
                 raise UnsupportedLabels(
@@ -116,6 +112,7 @@ def image_sample(image: np.ndarray, regions: Sequence[Region], classes: ClassInd
         box_labels=box_labels or None,
         polygons=polygons,
         polygon_labels=polygon_labels or None,
+        polygon_holes=holes,
         mask=mask,
         image_label=image_labels[0] if image_labels else None,
         label_weights=weights,
@@ -153,6 +150,13 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def _ring_area(points: list[list[float]]) -> float:
+    """Shoelace area of a ring of [x, y] points."""
+    array = np.asarray(points, dtype=np.float64)
+    xs, ys = array[:, 0], array[:, 1]
+    return 0.5 * abs(float(np.dot(xs, np.roll(ys, -1)) - np.dot(ys, np.roll(xs, -1))))
+
+
 def _round(value: float) -> float:
     return round(float(value), COORDINATE_DECIMALS)
 
@@ -174,24 +178,32 @@ def image_regions(sample: Sample, classes: ClassIndex, *, multi_class: bool) -> 
             continue
         w, h = _round(x1 - x0), _round(y1 - y0)
         add(AnnotationKind.BBOX, label, x=_round(x0), y=_round(y0), width=w, height=h, area=w * h)
-    for polygon, label in zip(sample.polygons, sample.polygon_labels, strict=True):
+    for index, (polygon, label) in enumerate(zip(sample.polygons, sample.polygon_labels, strict=True)):
         points = [[_round(x), _round(y)] for x, y in polygon]
-        array = np.asarray(points, dtype=np.float64)
-        xs, ys = array[:, 0], array[:, 1]
-        area = 0.5 * abs(float(np.dot(xs, np.roll(ys, -1)) - np.dot(ys, np.roll(xs, -1))))
-        if len(points) < 3 or area <= MIN_POLYGON_AREA:
+        outer = _ring_area(points)
+        if len(points) < 3 or outer <= MIN_POLYGON_AREA:
             continue
-        left, top = float(xs.min()), float(ys.min())
+        holes = []
+        for ring in sample.holes(index):
+            hole = [[_round(x), _round(y)] for x, y in ring]
+            if len(hole) >= 3 and _ring_area(hole) > MIN_POLYGON_AREA:
+                holes.append(hole)
+        # As the labelling API stores it: the outer ring's area less its holes'.
+        area = outer - sum(_ring_area(hole) for hole in holes)
+        if area <= MIN_POLYGON_AREA:
+            continue
+        xs, ys = [x for x, _ in points], [y for _, y in points]
+        left, top = min(xs), min(ys)
         add(
             AnnotationKind.POLYGON,
             label,
             points=points,
-            holes=[],
+            holes=holes,
             area=area,
             x=left,
             y=top,
-            width=float(xs.max()) - left,
-            height=float(ys.max()) - top,
+            width=max(xs) - left,
+            height=max(ys) - top,
         )
     if sample.mask is not None:
         for index in np.unique(sample.mask):

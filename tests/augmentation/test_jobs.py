@@ -218,8 +218,8 @@ def _column_major_counts(width: int, height: int, *, x0: int, x1: int) -> list[i
     return [x0 * height, (x1 - x0) * height, (width - x1) * height]
 
 
-def test_polygon_with_holes_fails_its_item_with_the_reason(launch, project, classes):
-    item = add_image(project)
+def test_polygon_holes_follow_the_flip_and_leave_the_area_they_cut(launch, project, classes):
+    item = add_image(project)  # 64 x 48
     annotate(
         item,
         [
@@ -227,15 +227,18 @@ def test_polygon_with_holes_fails_its_item_with_the_reason(launch, project, clas
                 "kind": "polygon",
                 "label_class_id": classes["dog"],
                 "points": [[0, 0], [30, 0], [30, 30], [0, 30]],
-                "holes": [[[5, 5], [10, 5], [10, 10]]],
+                "holes": [[[5, 5], [10, 5], [10, 10]], [[20, 20], [25, 20], [25, 25], [20, 25]]],
             }
         ],
     )
     job = run_job(launch())
 
-    (failure,) = JobOutput.objects.filter(job=job)
-    assert failure.status == OutputStatus.FAILED
-    assert "has holes" in failure.error
+    assert job.status == JobStatus.COMPLETED
+    (output,) = output_items(job)
+    region = output.annotations.get().regions.get()
+    assert region.points == [[64, 0], [34, 0], [34, 30], [64, 30]]
+    assert region.holes == [[[59, 5], [54, 5], [54, 10]], [[44, 20], [39, 20], [39, 25], [44, 25]]]
+    assert region.area == 900 - 12.5 - 25  # the outer ring less its holes, as the labelling API stores it
 
 
 def test_output_annotation_is_accepted_only_when_the_source_was(launch, project, classes, manager):

@@ -23,7 +23,7 @@ from augmentation.engine.geometry import (
     drop_hidden_labels,
     map_labels,
     matrix_point_map,
-    rasterize_polygon,
+    polygon_pixels,
     scaling,
     translation,
 )
@@ -31,7 +31,7 @@ from augmentation.engine.image.crops import resize
 from augmentation.engine.image.warp import resize_image, resize_mask
 from augmentation.engine.params import Param
 from augmentation.engine.randomness import integer_between
-from augmentation.engine.sample import Sample
+from augmentation.engine.sample import Sample, normal_holes
 from augmentation.engine.transform import Context, ImageTransform, register
 
 LabelFields = dict[str, object]
@@ -55,20 +55,25 @@ def concatenate_labels(parts: Sequence[LabelFields]) -> LabelFields:
     polygons: list[np.ndarray] = []
     polygon_labels: list[np.ndarray] = []
     links: list[np.ndarray] = []
+    holes: list[list[np.ndarray]] = []
     for part in parts:
         offset = len(polygons)
         part_links = np.asarray(part["box_polygon"])
+        part_polygons: list[np.ndarray] = part["polygons"]  # type: ignore[assignment]
         boxes.append(np.asarray(part["boxes"], dtype=np.float32).reshape(-1, 4))
         box_labels.append(np.asarray(part["box_labels"], dtype=np.int64))
         links.append(np.where(part_links >= 0, part_links + offset, -1))
-        polygons.extend(part["polygons"])  # type: ignore[arg-type]
+        polygons.extend(part_polygons)
         polygon_labels.append(np.asarray(part["polygon_labels"], dtype=np.int64))
+        part_holes: list[list[np.ndarray]] = part.get("polygon_holes") or []  # type: ignore[assignment]
+        holes.extend(part_holes or [[] for _ in part_polygons])
     return {
         "boxes": np.concatenate(boxes) if boxes else np.zeros((0, 4), np.float32),
         "box_labels": np.concatenate(box_labels) if box_labels else np.zeros(0, np.int64),
         "polygons": polygons,
         "polygon_labels": np.concatenate(polygon_labels) if polygon_labels else np.zeros(0, np.int64),
         "box_polygon": np.concatenate(links).astype(np.int64) if links else np.zeros(0, np.int64),
+        "polygon_holes": normal_holes(holes),
     }
 
 
@@ -79,6 +84,7 @@ def label_fields(sample: Sample) -> LabelFields:
         "polygons": sample.polygons,
         "polygon_labels": sample.polygon_labels,
         "box_polygon": sample.box_polygon,
+        "polygon_holes": sample.polygon_holes,
     }
 
 
@@ -232,8 +238,9 @@ class CopyPaste(MixingTransform):
         if x1 <= x0 or y1 <= y0:
             return sample
         local = polygon - (x0, y0)
+        local_holes = [hole - (x0, y0) for hole in donor.holes(index)]
         cut_image = donor.image[y0:y1, x0:x1]
-        cut_shape = rasterize_polygon(local, (y1 - y0, x1 - x0))
+        cut_shape = polygon_pixels(local, local_holes, (y1 - y0, x1 - x0))  # what shows through a hole stays
         cut_mask = None if donor.mask is None else donor.mask[y0:y1, x0:x1]
         factor = rng.uniform(*self.scale_range)
         factor = min(factor, sample.width / (x1 - x0), sample.height / (y1 - y0))
@@ -253,7 +260,8 @@ class CopyPaste(MixingTransform):
             mask = mask.copy()
             mask[hidden] = cut_mask[cut_shape] if cut_mask is not None else donor.polygon_labels[index]
         kept = drop_hidden_labels(sample, hidden, context.min_visibility)
-        placed = (local * (width / (x1 - x0), height / (y1 - y0)) + (left, top)).astype(np.float32)
+        scale = (width / (x1 - x0), height / (y1 - y0))
+        placed = (local * scale + (left, top)).astype(np.float32)
         placed_polygon = np.concatenate([placed.min(axis=0), placed.max(axis=0)])[None].astype(np.float32)
         pasted: LabelFields = {
             "boxes": placed_polygon,
@@ -261,5 +269,6 @@ class CopyPaste(MixingTransform):
             "polygons": [placed],
             "polygon_labels": donor.polygon_labels[index : index + 1],
             "box_polygon": np.zeros(1, dtype=np.int64),
+            "polygon_holes": normal_holes([[(hole * scale + (left, top)).astype(np.float32) for hole in local_holes]]),
         }
         return dataclasses.replace(sample, image=image, mask=mask, **concatenate_labels([kept, pasted]))  # type: ignore[arg-type]

@@ -50,8 +50,10 @@ export async function drawImageView(view, classes) {
       context.strokeRect(region.x, region.y, region.width, region.height);
     } else if (region.kind === "polygon") {
       context.beginPath();
-      region.points.forEach(([x, y], index) => (index ? context.lineTo(x, y) : context.moveTo(x, y)));
-      context.closePath();
+      for (const ring of [region.points, ...(region.holes || [])]) {
+        ring.forEach(([x, y], index) => (index ? context.lineTo(x, y) : context.moveTo(x, y)));
+        context.closePath();
+      }
       context.stroke();
     } else if (region.kind === "image_class") {
       tags.push([classes.get(region.label_class)?.name ?? `class ${region.label_class}`, colour, region.confidence]);
