@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import io
-import time
 
 import pytest
 from PIL import Image
@@ -101,19 +100,20 @@ def test_large_images_are_shrunk_with_their_labels(manager_api, project, classes
     assert (original["x"], original["y"], original["width"], original["height"]) == (10, 5, 25, 15)
 
 
-def test_an_image_preview_with_eight_copies_takes_under_a_second(manager_api, project, classes):
+def test_an_image_preview_with_eight_copies_of_the_bench_pipeline(manager_api, project, classes):
+    # Its speed (under a second is the goal) is measured by bench/preview.py, not asserted here.
     item = add_image(project, width=640, height=480, seed=3)
     annotate(item, [box(classes["cat"], 10 + 50 * i, 20 + 30 * i, 60, 40) for i in range(10)])
-    body = {"config": FIVE_STEPS, "item": item.pk, "copies": 8}
-    manager_api.post(url(project), body)  # the first call pays for imports and caches
-
-    started = time.perf_counter()
-    response = manager_api.post(url(project), body)
-    elapsed = time.perf_counter() - started
+    response = manager_api.post(url(project), {"config": FIVE_STEPS, "item": item.pk, "copies": 8})
 
     assert response.status_code == 200
-    assert len(response.data["items"][0]["outputs"]) == 8
-    assert elapsed < 1.0, f"preview took {elapsed:.2f} s"
+    outputs = response.data["items"][0]["outputs"]
+    assert [output["copy_index"] for output in outputs] == list(range(8))
+    for output in outputs:
+        assert decoded_size(output["image"]) == (output["width"], output["height"])
+        assert 0 < len(output["regions"]) <= 10  # min_visibility may drop a box an affine pushes out
+        assert {region["kind"] for region in output["regions"]} == {"bbox"}
+    assert response.data["elapsed_ms"] >= 0
 
 
 def test_a_text_preview_shows_texts_with_their_spans(manager_api, project):
