@@ -2,9 +2,8 @@
 
     .venv/bin/python bench/preview.py [--runs 20]
 
-Sets up a throwaway data directory (SQLite), migrates, creates a project, uploads one JPEG from
-bench/augment.py's generator through the upload API and labels it with its 10 boxes through the
-annotation API (submitted), then asks the preview
+Sets up a throwaway data directory (SQLite) and, with bench/augment_job.py's set-up, a project with one JPEG
+from bench/augment.py's generator uploaded through the API and labelled with its 10 boxes, then asks the preview
 endpoint (`POST /api/v1/projects/{id}/pipelines/preview/`) for 8 copies through bench/augment.py's 5-step
 pipeline, --runs times after one warm-up call (imports, caches), each with a seed of its own. The request runs
 in-process (DRF's test client): the figure is the server's work for one preview (reading and decoding the image,
@@ -20,6 +19,7 @@ import argparse
 import json
 import os
 import secrets
+import shutil
 import statistics
 import sys
 import tempfile
@@ -54,58 +54,23 @@ def main(argv: list[str] | None = None) -> int:
         LOG_LEVEL="WARNING",
         DJANGO_SETTINGS_MODULE="config.settings",
     )
-    import django
+    try:
+        return measure(folder, arguments.runs)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
-    django.setup()
-    from django.contrib.auth import get_user_model
-    from django.core.files.uploadedfile import SimpleUploadedFile
-    from django.core.management import call_command
-    from rest_framework.test import APIClient
 
+def measure(folder: Path, runs: int) -> int:
+    from augment_job import set_up_project  # migrates, uploads through the API, labels (accepted)
+
+    _, project, client = set_up_project(make_dataset(folder, 1))
     from projects.models import Item
-    from projects.services import create_project
 
-    call_command("migrate", verbosity=0)
-    user = get_user_model().objects.create_user("bench", password=secrets.token_urlsafe(16))
-    project = create_project(
-        user=user,
-        name="preview bench",
-        kinds=["bbox"],
-        classes=[{"name": f"class{index}", "color": f"#{index * 40:02x}8040"} for index in range(5)],
-    )
-    client = APIClient()
-    client.force_authenticate(user)
-    ((path, boxes, labels),) = make_dataset(folder, 1)
-    upload = SimpleUploadedFile(Path(path).name, Path(path).read_bytes(), content_type="image/jpeg")
-    response = client.post(
-        f"/api/v1/projects/{project.pk}/uploads/", {"files": [upload], "split": "train"}, format="multipart"
-    )
-    if response.status_code != 201:
-        raise SystemExit(f"upload failed: {response.status_code} {response.content[:300]!r}")
     item = Item.objects.get(project=project)
-    class_ids = list(project.classes.order_by("order").values_list("pk", flat=True))
-    regions = [
-        {
-            "kind": "bbox",
-            "label_class": class_ids[label],
-            "x": box[0],
-            "y": box[1],
-            "width": box[2] - box[0],
-            "height": box[3] - box[1],
-        }
-        for box, label in zip(boxes, labels, strict=True)
-    ]
     base = f"/api/v1/projects/{project.pk}"
-    labelled = client.put(f"{base}/items/{item.pk}/regions/", {"regions": regions}, format="json")
-    submitted = client.post(
-        f"{base}/annotations/{labelled.data.get('id')}/submit/", {}, format="json", HTTP_IF_MATCH=labelled.get("ETag")
-    )
-    if labelled.status_code != 201 or submitted.status_code != 200:
-        raise SystemExit(f"labelling failed: {labelled.status_code} {submitted.status_code} {submitted.data}")
-
     url = f"{base}/pipelines/preview/"
     walls, servers = [], []
-    for run in range(arguments.runs + 1):
+    for run in range(runs + 1):
         body = {"config": {**PIPELINE, "seed": run}, "item": item.pk, "copies": COPIES}
         started = time.perf_counter()
         response = client.post(url, body, format="json")
