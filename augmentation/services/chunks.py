@@ -133,9 +133,9 @@ def pipeline_of(job: AugmentationJob) -> EnginePipeline:
     return _pipeline(json.dumps(job.pipeline_config, sort_keys=True))
 
 
-def job_pool(job: AugmentationJob, classes: samples.ClassIndex) -> samples.SamplePool | None:
+def job_pool(job: AugmentationJob, pipeline: EnginePipeline, classes: samples.ClassIndex) -> samples.SamplePool | None:
     """The samples mixing transforms draw from: every source item of the job, in plan order."""
-    if job.target != ItemKind.IMAGE or not samples.pipeline_needs_pool(job.pipeline_config):
+    if job.target != ItemKind.IMAGE or "pool" not in pipeline.needs():
         return None
     candidates: list[tuple[int, int]] = []
     for item_ids, annotation_ids in job.chunks.order_by("index").values_list("item_ids", "annotation_ids"):
@@ -224,7 +224,7 @@ class ChunkRunner:
         work = list(zip(self.chunk.item_ids, self.chunk.annotation_ids, self.chunk.copies, strict=True))
         pipeline = pipeline_of(self.job)
         classes = samples.ClassIndex.of(self.job.project)
-        pool = job_pool(self.job, classes)
+        pool = job_pool(self.job, pipeline, classes)
         items = Item.objects.in_bulk([item_id for item_id, _, _ in work])
         annotations = samples.annotations_with_regions(a for _, a, _ in work)
         for item_id, annotation_id, copies in work:

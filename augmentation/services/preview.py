@@ -61,7 +61,7 @@ def preview(
     annotation_of = dict(labelled.filter(pk__in=[i.pk for i in items]).values_list("pk", "annotation_id"))
     annotations = Annotation.objects.prefetch_related("regions").in_bulk(list(annotation_of.values()))
     pool = None
-    if kind == ItemKind.IMAGE and samples.pipeline_needs_pool(pipeline.config()):
+    if kind == ItemKind.IMAGE and "pool" in pipeline.needs():
         pool = _pool(labelled, annotations, classes, pipeline.seed)
     results = []
     for item in items:

@@ -28,7 +28,14 @@ def regenerate(output: Item) -> chunks.Made:
     classes = samples.ClassIndex.of(job.project)
     sample = chunks.source_sample(source, regions, classes)
     return chunks.augment(
-        job, pipeline, source, annotation, sample, provenance["copy_index"], classes, chunks.job_pool(job, classes)
+        job,
+        pipeline,
+        source,
+        annotation,
+        sample,
+        provenance["copy_index"],
+        classes,
+        chunks.job_pool(job, pipeline, classes),
     )
 
 

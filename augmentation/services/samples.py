@@ -9,7 +9,6 @@ travel with their polygon (moved, clipped, and dropped when nothing of them stay
 
 from __future__ import annotations
 
-import functools
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from augmentation.engine import Sample, TextSample, transform_catalog
+from augmentation.engine import Sample, TextSample
 from labeling import rle
 from labeling.models import REGION_CONTENT_FIELDS, Annotation, Region
 from projects.models import AnnotationKind, Item, ItemKind, LabelClass, Project
@@ -275,20 +274,6 @@ def display_regions(fields: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 # --- the pool mixing transforms draw from ------------------------------------------------------------
-
-
-@functools.cache
-def _pool_transforms() -> frozenset[str]:
-    return frozenset(entry["name"] for entry in transform_catalog() if "pool" in entry["needs"])
-
-
-def pipeline_needs_pool(config: dict[str, Any]) -> bool:
-    needing = _pool_transforms()
-
-    def walk(steps: Iterable[dict[str, Any]]) -> bool:
-        return any(step.get("type") in needing or walk(step.get("steps") or []) for step in steps)
-
-    return walk(config.get("steps") or [])
 
 
 class SamplePool:

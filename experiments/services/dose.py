@@ -52,7 +52,7 @@ def make_copies(project: Project, dose: dict[str, Any], plan: Plan, progress: Pr
         items.update(Item.objects.in_bulk([m.item_id for m in part]))
         annotations.update(samples.annotations_with_regions(m.annotation_id for m in part))
     pool = None
-    if plan.shape.item_kind == ItemKind.IMAGE and samples.pipeline_needs_pool(dose["pipeline_config"]):
+    if plan.shape.item_kind == ItemKind.IMAGE and "pool" in pipeline.needs():
         pool = _pool(members, items, annotations, classes)
     made = DoseCopies(copies=[[] for _ in range(most)])
     for position, member in enumerate(members):
