@@ -22,6 +22,7 @@ import json
 import os
 import random
 import secrets
+import shutil
 import socket
 import statistics
 import subprocess
@@ -284,6 +285,7 @@ def main() -> None:
     }
     env.pop("REDIS_URL", None)
     server: subprocess.Popen[bytes] | None = None
+    finished = False
     try:
         subprocess.run([PYTHON, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
         reserved = args.samples
@@ -349,6 +351,7 @@ def main() -> None:
                 "load_avg_1m": round(os.getloadavg()[0], 2),
             }
         )
+        finished = True
     finally:
         if server is not None:
             server.terminate()
@@ -357,6 +360,10 @@ def main() -> None:
         with admin.cursor() as cursor:
             cursor.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
         admin.close()
+        if finished:
+            shutil.rmtree(data_dir, ignore_errors=True)
+        else:
+            print(f"the server's log and data are kept in {data_dir}", file=sys.stderr)
     samples = result.pop("error_samples")
     for line in samples:
         print("error sample:", line, file=sys.stderr)
