@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import io
+import itertools
 import json
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
@@ -51,9 +52,9 @@ def insert_rows(
     pk = model._meta.pk
     if return_ids and pk is not None and pk.attname in columns:
         raise TypeError("return_ids asks for new primary keys, but the rows give theirs")
-    filled = [field for field in _fields(model) if field.attname not in columns]
+    filled = [field for field in fields_of(model) if field.attname not in columns]
     now = timezone.now()
-    constants = tuple(now if _computed(field) else field.get_default() for field in filled)
+    constants = tuple(now if stamped(field) else field.get_default() for field in filled)
     names = [*columns, *(field.attname for field in filled)]
     converters = [_converter(model, name) for name in names]  # also refuses unsupported columns everywhere
     if connection.vendor == "postgresql":
@@ -62,11 +63,13 @@ def insert_rows(
 
 
 @functools.cache
-def _fields(model: type[Model]) -> tuple[Field[Any, Any], ...]:
+def fields_of(model: type[Model]) -> tuple[Field[Any, Any], ...]:
+    """The concrete fields rows of `model` are written with: all but the primary key."""
     return tuple(field for field in model._meta.concrete_fields if not field.primary_key)
 
 
-def _computed(field: Field[Any, Any]) -> bool:
+def stamped(field: Field[Any, Any]) -> bool:
+    """Whether the field takes the time of the write (`auto_now` / `auto_now_add`)."""
     return bool(getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False))
 
 
@@ -99,17 +102,9 @@ def _copy(
             names = [pk.attname, *names]
         buffer = io.StringIO()
         write = buffer.write
-        if return_ids:
-            for pk_value, row in zip(ids, rows, strict=True):
-                write(
-                    f"{pk_value}\t"
-                    + "\t".join([convert(value) for convert, value in zip(head, row, strict=True)])
-                    + tail
-                    + "\n"
-                )
-        else:
-            for row in rows:
-                write("\t".join([convert(value) for convert, value in zip(head, row, strict=True)]) + tail + "\n")
+        prefixes = [f"{pk_value}\t" for pk_value in ids] if return_ids else itertools.repeat("", len(rows))
+        for prefix, row in zip(prefixes, rows, strict=True):
+            write(prefix + "\t".join([convert(value) for convert, value in zip(head, row, strict=True)]) + tail + "\n")
         buffer.seek(0)
         columns = _columns(model)
         column_list = ", ".join(quote(columns[name]) for name in names)

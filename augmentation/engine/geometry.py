@@ -300,7 +300,5 @@ def drop_hidden_labels(sample: Sample, hidden: np.ndarray, min_visibility: float
         "polygons": [polygon for polygon, kept in zip(sample.polygons, keep_polygon, strict=True) if kept],
         "polygon_labels": sample.polygon_labels[keep_polygon],
         "box_polygon": relink(links[keep_box], renumber),
-        "polygon_holes": normal_holes(
-            [sample.holes(index) for index, kept in enumerate(keep_polygon) if kept] if sample.polygon_holes else []
-        ),
+        "polygon_holes": normal_holes([sample.holes(index) for index, kept in enumerate(keep_polygon) if kept]),
     }

@@ -8,11 +8,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.db import connection
-from django.db.models import Field
 from django.utils import timezone
 
 from labeling.models import Annotation, AnnotationRevision, Region, RevisionAction
-from projects.rows import insert_rows
+from projects.rows import fields_of, insert_rows, stamped
 
 REVISION_COLUMNS = ("annotation_id", "version", "action", "author_id", "status", "regions")
 
@@ -31,13 +30,11 @@ def create_annotations(
     annotations = [annotation for annotation, _ in pairs]
     if not annotations:
         return annotations
-    fields = _annotation_fields()
+    fields = fields_of(Annotation)
     now = timezone.now()
-    stamped = [
-        field.attname for field in fields if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
-    ]
+    stamps = [field.attname for field in fields if stamped(field)]
     for annotation in annotations:
-        for name in stamped:  # created_at and updated_at, as bulk_create's pre_save sets them
+        for name in stamps:  # created_at and updated_at, as bulk_create's pre_save sets them
             setattr(annotation, name, now)
     columns = [field.attname for field in fields]
     ids = insert_rows(
@@ -47,7 +44,7 @@ def create_annotations(
         annotation.pk = pk
         annotation._state.adding = False
         annotation._state.db = connection.alias
-    region_columns = [field.attname for field in _region_fields()]
+    region_columns = [field.attname for field in fields_of(Region)]
     region_rows: list[tuple[Any, ...]] = []
     revisions: list[tuple[Any, ...]] = []
     for annotation, fields_list in pairs:
@@ -63,11 +60,6 @@ def create_annotations(
     return annotations
 
 
-@functools.cache
-def _annotation_fields() -> tuple[Field[Any, Any], ...]:
-    return tuple(field for field in Annotation._meta.concrete_fields if not field.primary_key)
-
-
 # --- regions without model instances --------------------------------------------------------------------
 # Outputs and imports write ten or more regions per annotation; building a Region and going through
 # bulk_create's per-field preparation cost several times the INSERT itself (augmentation jobs: about a tenth
@@ -75,13 +67,8 @@ def _annotation_fields() -> tuple[Field[Any, Any], ...]:
 
 
 @functools.cache
-def _region_fields() -> tuple[Field[Any, Any], ...]:
-    return tuple(field for field in Region._meta.concrete_fields if not field.primary_key)
-
-
-@functools.cache
 def _region_defaults() -> dict[str, Any]:
-    return {field.attname: field.get_default() for field in _region_fields()}
+    return {field.attname: field.get_default() for field in fields_of(Region)}
 
 
 def _api_shape(row: dict[str, Any]) -> dict[str, Any]:

@@ -8,23 +8,12 @@ import { clearErrors, setBusy, showErrors } from "../frontend/forms.js";
 const form = $("#launch-form");
 if (form) wireLaunch(form).catch((error) => showMessage(form.querySelector("[data-form-error]"), error.message));
 
-async function allPages(url) {
-  const results = [];
-  while (url) {
-    const answer = await api.get(url);
-    if (Array.isArray(answer)) return answer;
-    results.push(...answer.results);
-    url = answer.next;
-  }
-  return results;
-}
-
 async function wireLaunch(form) {
   const projectApi = form.dataset.projectApi;
   const [pipelines, versions, classes] = await Promise.all([
-    allPages(form.dataset.pipelinesApi),
-    allPages(`${projectApi}versions/`),
-    allPages(`${projectApi}classes/`),
+    api.all(form.dataset.pipelinesApi),
+    api.all(`${projectApi}versions/`),
+    api.all(`${projectApi}classes/`),
   ]);
   const wanted = new URLSearchParams(window.location.search).get("pipeline");
   const pipelineSelect = form.elements.pipeline;

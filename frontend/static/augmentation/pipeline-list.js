@@ -14,13 +14,7 @@ function countSteps(steps) {
 async function load(root) {
   const canManage = root.dataset.canManage === "true";
   try {
-    const pipelines = [];
-    let url = root.dataset.pipelinesApi;
-    while (url) {
-      const answer = await api.get(url);
-      pipelines.push(...answer.results);
-      url = answer.next;
-    }
+    const pipelines = await api.all(root.dataset.pipelinesApi);
     const rows = clear($("#pipeline-rows"));
     for (const pipeline of pipelines) {
       const actions = h("td", { class: "row-actions" });

@@ -12,26 +12,15 @@ const TARGET_OF_KIND = { image_classification: "image", text_classification: "te
 const form = $("#experiment-form");
 if (form) wireForm(form).catch((error) => showMessage(form.querySelector("[data-form-error]"), error.message));
 
-async function allPages(url) {
-  const results = [];
-  while (url) {
-    const answer = await api.get(url);
-    if (Array.isArray(answer)) return answer;
-    results.push(...answer.results);
-    url = answer.next;
-  }
-  return results;
-}
-
 function versionLabel(version) {
   return `${version.dataset_name} v${version.number} ${version.name} — ${version.item_count ?? "?"} items`;
 }
 
 async function wireForm(form) {
   const [versions, jobs, pipelines] = await Promise.all([
-    allPages(`${form.dataset.projectApi}versions/`),
-    allPages(form.dataset.jobsApi),
-    allPages(form.dataset.pipelinesApi),
+    api.all(`${form.dataset.projectApi}versions/`),
+    api.all(form.dataset.jobsApi),
+    api.all(form.dataset.pipelinesApi),
   ]);
   const elements = form.elements;
   const working = versions.find((version) => version.is_working);

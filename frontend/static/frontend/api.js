@@ -75,6 +75,17 @@ export async function request(method, url, data) {
 
 export const api = {
   get: (url, params) => request("GET", withQuery(url, params)),
+  /** Every result of a list endpoint, following `next` across pages (an unpaginated list as it is). */
+  all: async (url) => {
+    const results = [];
+    while (url) {
+      const answer = await request("GET", url);
+      if (Array.isArray(answer)) return answer;
+      results.push(...answer.results);
+      url = answer.next;
+    }
+    return results;
+  },
   post: (url, data) => request("POST", url, data ?? {}),
   patch: (url, data) => request("PATCH", url, data),
   delete: (url) => request("DELETE", url),
