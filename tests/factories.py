@@ -69,18 +69,25 @@ def png_bytes(width: int = 32, height: int = 24, color=(200, 30, 30), fmt: str =
 
 def make_image_item(project: Project, *, width=32, height=24, color=(200, 30, 30), split="", name=None) -> Item:
     data = png_bytes(width, height, color)
+    return store_image_item(project, data, width=width, height=height, split=split, name=name)
+
+
+def store_image_item(
+    project: Project, data: bytes, *, width: int, height: int, suffix=".png", split="", name=None
+) -> Item:
+    """An image item of `data` in the project's working version (stored as an upload would store it)."""
     digest = hashlib.sha256(data).hexdigest()
     dataset = default_dataset(project)
     item = Item(
         project=project,
         dataset=dataset,
         kind=ItemKind.IMAGE,
-        original_name=name or f"{digest[:8]}.png",
+        original_name=name or f"{digest[:8]}{suffix}",
         sha256=digest,
         width=width,
         height=height,
     )
-    item.file.save(f"{digest}.png", ContentFile(data), save=False)
+    item.file.save(f"{digest}{suffix}", ContentFile(data), save=False)
     item.save()
     VersionItem.objects.create(version=working_version(dataset), item=item, split=split)
     return item

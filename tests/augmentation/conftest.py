@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-import hashlib
 import io
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
 import pytest
-from django.core.files.base import ContentFile
 from django.utils import timezone
 from PIL import Image
 
 from augmentation.models import AugmentationJob, JobChunk, Pipeline
 from augmentation.services import chunks, jobs
 from labeling.models import Annotation, AnnotationStatus, Region
-from projects.models import Item, ItemKind, ItemStatus, Project, VersionItem
-from projects.selectors import default_dataset, working_version
+from projects.models import Item, ItemStatus, Project
+from tests.factories import make_text_item, store_image_item
 
 FLIP = {"seed": 0, "steps": [{"type": "HorizontalFlip", "p": 1.0}]}
 FIVE_STEPS = {
@@ -55,37 +53,15 @@ def add_image(
     fmt: str = "JPEG",
     name: str | None = None,
 ) -> Item:
-    data = image_bytes(width, height, seed=seed, fmt=fmt)
-    digest = hashlib.sha256(data).hexdigest()
     suffix = ".jpg" if fmt == "JPEG" else ".png"
-    dataset = default_dataset(project)
-    item = Item(
-        project=project,
-        dataset=dataset,
-        kind=ItemKind.IMAGE,
-        original_name=name or f"image-{seed}{suffix}",
-        sha256=digest,
-        width=width,
-        height=height,
+    data = image_bytes(width, height, seed=seed, fmt=fmt)
+    return store_image_item(
+        project, data, width=width, height=height, suffix=suffix, split=split, name=name or f"image-{seed}{suffix}"
     )
-    item.file.save(f"{digest}{suffix}", ContentFile(data), save=False)
-    item.save()
-    VersionItem.objects.create(version=working_version(dataset), item=item, split=split)
-    return item
 
 
 def add_text(project: Project, text: str, *, split: str = "train") -> Item:
-    dataset = default_dataset(project)
-    item = Item.objects.create(
-        project=project,
-        dataset=dataset,
-        kind=ItemKind.TEXT,
-        text=text,
-        sha256=hashlib.sha256(text.encode()).hexdigest(),
-        original_name=f"{text[:10]}.txt",
-    )
-    VersionItem.objects.create(version=working_version(dataset), item=item, split=split)
-    return item
+    return make_text_item(project, text, split=split, name=f"{text[:10]}.txt")
 
 
 def box(label_class: int, x: float, y: float, width: float, height: float) -> dict[str, Any]:
